@@ -1,0 +1,30 @@
+/**
+ * Every tunable of the GPU runtime, with its default. Nothing else in Duet hides a knob.
+ */
+export interface GpuFlags {
+  /**
+   * Dispatches recorded before the runtime submits the encoder by itself. 0 means only on an
+   * explicit flush or readback, which is what a training step wants (one step, one submit).
+   */
+  maxDispatchesPerSubmit: number;
+  /**
+   * Wrap every dispatch in its own validation error scope so an error names the exact kernel.
+   * Slow (one round trip per dispatch); the default scopes each submit, and Dawn's message
+   * still carries the labels of the pipeline and buffers involved.
+   */
+  debugErrorScopes: boolean;
+  /** Pooled buffers are rounded up to a multiple of this many bytes, so near sizes share. */
+  bufferSizeQuantum: number;
+  /** Free pooled bytes kept for reuse before the pool starts destroying released buffers. */
+  maxPooledBytes: number;
+  /** Timed repetitions per candidate when the runtime picks a kernel variant for an adapter. */
+  tuneRepetitions: number;
+}
+
+export const defaultFlags: Readonly<GpuFlags> = Object.freeze({
+  maxDispatchesPerSubmit: 0,
+  debugErrorScopes: false,
+  bufferSizeQuantum: 16,
+  maxPooledBytes: 1 << 30,
+  tuneRepetitions: 3,
+});

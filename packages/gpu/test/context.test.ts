@@ -1,0 +1,130 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { build } from 'esbuild';
+import { expect } from 'vitest';
+import { KernelError, STORAGE_USAGE, dispatch1d } from '../src/index';
+import { listAdapters } from '../src/node';
+import { describeGpu, expectClose, itGpu } from '../src/testing';
+
+const SCALE = /* wgsl */ `
+override WG: u32 = 64u;
+struct Params { size: u32, alpha: f32 }
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read_write> y: array<f32>;
+@compute @workgroup_size(WG)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let i = gid.x;
+  if (i >= params.size) { return; }
+  y[i] = params.alpha * x[i];
+}`;
+
+describeGpu('GpuContext', (gpu) => {
+  itGpu('dispatches a reflected kernel, binds by name and packs params by member name', async () => {
+    const ctx = gpu();
+    const n = 1000;
+    const data = Float32Array.from({ length: n }, (_, i) => i - 500);
+    const x = ctx.upload(data, 'x');
+    const y = ctx.createBuffer(n * 4, 'y');
+    const kernel = ctx.kernel({ name: 'test/scale', source: SCALE, overrides: { WG: 32 } });
+    expect(kernel.workgroupSize).toEqual([32, 1, 1]);
+    ctx.dispatch(kernel, { x, y }, { size: n, alpha: -2.5 }, dispatch1d(n, 32));
+    const out = await ctx.readFloat32(y, n);
+    expectClose(out, data.map((v) => -2.5 * v), 0, 0);
+    ctx.release(x);
+    ctx.release(y);
+  });
+
+  itGpu('caches pipelines by name and override values', () => {
+    const ctx = gpu();
+    const a = ctx.kernel({ name: 'test/scale', source: SCALE, overrides: { WG: 64 } });
+    const b = ctx.kernel({ name: 'test/scale', source: SCALE, overrides: { WG: 64 } });
+    const c = ctx.kernel({ name: 'test/scale', source: SCALE, overrides: { WG: 128 } });
+    expect(a).toBe(b);
+    expect(c).not.toBe(a);
+    expect(c.workgroupSize[0]).toBe(128);
+  });
+
+  itGpu('rejects unknown bindings and missing params with the kernel name', () => {
+    const ctx = gpu();
+    const kernel = ctx.kernel({ name: 'test/scale', source: SCALE });
+    const x = ctx.createBuffer(16, 'x');
+    expect(() => ctx.dispatch(kernel, { x, y: x, z: x }, { size: 1, alpha: 1 }, [1])).toThrow(/test\/scale.*no binding 'z'/);
+    expect(() => ctx.dispatch(kernel, { x, y: x }, { size: 1 }, [1])).toThrow(/test\/scale.*params\.alpha/);
+    ctx.release(x);
+  });
+
+  itGpu('turns a WebGPU validation error into a KernelError naming the kernel', async () => {
+    const ctx = gpu();
+    const kernel = ctx.kernel({ name: 'test/scale', source: SCALE });
+    // A buffer without STORAGE usage bound as storage is a validation error.
+    const wrong = ctx.createBuffer(64, 'not-storage', 0x4 | 0x8);
+    const y = ctx.createBuffer(64, 'y');
+    ctx.dispatch(kernel, { x: wrong, y }, { size: 16, alpha: 1 }, [1]);
+    const error = await ctx.sync().then(() => null, (e: unknown) => e);
+    expect(error).toBeInstanceOf(KernelError);
+    expect((error as KernelError).message).toMatch(/test\/scale/);
+    // The context stays usable afterwards.
+    await ctx.sync();
+  });
+
+  itGpu('reuses a released buffer only after the next submit', () => {
+    const ctx = gpu();
+    const inUseBefore = ctx.poolStats.bytesInUse;
+    const a = ctx.createBuffer(4096, 'a');
+    ctx.release(a);
+    const b = ctx.createBuffer(4096, 'b');
+    expect(b).not.toBe(a);
+    ctx.flush();
+    const c = ctx.createBuffer(4090, 'c');
+    expect(c).toBe(a);
+    expect(c.label).toBe('c');
+    ctx.release(b);
+    ctx.release(c);
+    expect(ctx.poolStats.bytesInUse).toBe(inUseBefore);
+  });
+
+  itGpu('refuses a buffer larger than the adapter allows, naming the limit', () => {
+    const ctx = gpu();
+    const huge = ctx.limits.maxStorageBufferBindingSize + 1024;
+    expect(() => ctx.createBuffer(huge, 'huge', STORAGE_USAGE)).toThrow(/maxStorageBufferBindingSize.*--batch-size/);
+  });
+});
+
+describeGpu('adapters', () => {
+  itGpu('lists at least one adapter, with name, backend and whether it is software', async () => {
+    const adapters = await listAdapters();
+    expect(adapters.length).toBeGreaterThan(0);
+    for (const a of adapters) {
+      expect(a.name).toBeTruthy();
+      expect(a.backend).not.toBe('null');
+      expect(typeof a.isSoftware).toBe('boolean');
+      expect(a.limits.maxStorageBufferBindingSize).toBeGreaterThan(0);
+    }
+    if (process.env.CI === 'true') expect(adapters.some((a) => /llvmpipe|swiftshader/i.test(a.name))).toBe(true);
+  });
+
+  itGpu('lets Node exit after dispose()', async () => {
+    // Inside the repository, so the bundle resolves 'webgpu' from its node_modules.
+    const cache = resolve(__dirname, '../../../node_modules/.cache');
+    mkdirSync(cache, { recursive: true });
+    const dir = mkdtempSync(join(cache, 'duet-exit-'));
+    const entry = join(dir, 'main.ts');
+    writeFileSync(
+      entry,
+      `import { acquireGpu } from ${JSON.stringify(resolve(__dirname, '../src/node.ts'))};
+       const ctx = await acquireGpu();
+       const b = ctx.upload(new Float32Array([1, 2, 3]), 'b');
+       console.log((await ctx.readFloat32(b, 3)).join(','));
+       ctx.dispose();`,
+    );
+    const out = join(dir, 'main.mjs');
+    await build({ entryPoints: [entry], bundle: true, platform: 'node', format: 'esm', outfile: out, external: ['webgpu'], logLevel: 'error' });
+    const run = spawnSync(process.execPath, [out], { timeout: 30_000, encoding: 'utf8', cwd: resolve(__dirname, '..')  });
+    expect(run.error).toBeUndefined();
+    expect(run.stderr).not.toMatch(/Error/);
+    expect(run.stdout.trim()).toBe('1,2,3');
+    expect(run.status).toBe(0);
+  }, 60_000);
+});

@@ -1,0 +1,6 @@
+// .wgsl files are imported as their source text: esbuild's `text` loader in bundles, the
+// `wgsl-text` plugin in vitest.shared.ts in tests.
+declare module '*.wgsl' {
+  const source: string;
+  export default source;
+}
