@@ -1,0 +1,17 @@
+/** Entry point of the `duet` command: one subcommand per file in ./commands. */
+import { Command } from 'commander';
+import { registerDevices } from './commands/devices';
+
+const program = new Command();
+program
+  .name('duet')
+  .description('Recognise a digit that a person writes and says: WebGPU training and inference')
+  .showHelpAfterError()
+  .exitOverride((error) => {
+    // Commander's own usage errors (unknown option, missing argument) are bad input: exit 2.
+    process.exit(error.exitCode === 0 ? 0 : 2);
+  });
+
+registerDevices(program);
+
+await program.parseAsync(process.argv);
