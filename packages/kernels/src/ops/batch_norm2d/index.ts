@@ -1,0 +1,139 @@
+/**
+ * 2-D batch normalisation over NCHW input, PyTorch's `batch_norm` with affine weight and bias and
+ * tracked running statistics. Training mode normalises with the batch statistics, saves mean and
+ * invstd for backward and updates the running stats in place; eval mode uses the running stats.
+ */
+import { dispatch1d, type GpuContext } from '@duet/gpu';
+import statsSource from '@duet/shaders/norm/batch_norm2d_stats.wgsl';
+import forwardSource from '@duet/shaders/norm/batch_norm2d_forward.wgsl';
+import evalSource from '@duet/shaders/norm/batch_norm2d_eval.wgsl';
+import backwardReduceSource from '@duet/shaders/norm/batch_norm2d_backward_reduce.wgsl';
+import backwardInputSource from '@duet/shaders/norm/batch_norm2d_backward_input.wgsl';
+import { empty, type GpuArray } from '../../array';
+import type { OpDef } from '../../op';
+
+/** Workgroup size of the elementwise kernels. */
+const WG = 256;
+/** Workgroup size of the per-channel reductions (a power of two: they reduce as a tree). */
+const REDUCE_WG = 256;
+
+export interface BatchNorm2dParams {
+  /** Per-channel scale gamma: (C). */
+  readonly weight: GpuArray;
+  /** Per-channel shift beta: (C). */
+  readonly bias: GpuArray;
+  /** (C), updated in place in training mode. */
+  readonly runningMean: GpuArray;
+  /** (C), updated in place in training mode (with the unbiased batch variance). */
+  readonly runningVar: GpuArray;
+}
+
+export interface BatchNorm2dOptions {
+  /** Batch statistics (and a running-stats update) when true; running statistics when false. */
+  readonly training: boolean;
+  /** Weight of the new batch statistic in the running average (PyTorch's default 0.1). */
+  readonly momentum?: number;
+  /** Added to the variance under the square root (PyTorch's default 1e-5). */
+  readonly eps?: number;
+}
+
+export interface BatchNorm2dResult {
+  /** (B, C, H, W) */
+  readonly output: GpuArray;
+  /** Batch mean per channel (C), kept for backward; null in eval mode. */
+  readonly saveMean: GpuArray | null;
+  /** 1 / sqrt(batch var + eps) per channel (C), kept for backward; null in eval mode. */
+  readonly saveInvstd: GpuArray | null;
+}
+
+export interface BatchNorm2dGrads {
+  /** (B, C, H, W) */
+  readonly gradInput: GpuArray;
+  /** (C) */
+  readonly gradWeight: GpuArray;
+  /** (C) */
+  readonly gradBias: GpuArray;
+}
+
+/** x: (B, C, H, W) -> (B, C, H, W), normalised per channel. Training mode records 2 dispatches, eval 1. */
+export function batchNorm2d(ctx: GpuContext, x: GpuArray, p: BatchNorm2dParams, options: BatchNorm2dOptions): BatchNorm2dResult {
+  const [batch, channels, spatial] = checkShapes(x, { weight: p.weight, bias: p.bias, runningMean: p.runningMean, runningVar: p.runningVar });
+  const size = batch * channels * spatial;
+  const momentum = options.momentum ?? 0.1;
+  const eps = options.eps ?? 1e-5;
+  const output = empty(ctx, x.shape, 'batch_norm2d.output');
+  const grid = dispatch1d(size, WG, ctx.limits.maxComputeWorkgroupsPerDimension);
+  if (!options.training) {
+    const kernel = ctx.kernel({ name: 'batch_norm2d_eval', source: evalSource, overrides: { WG } });
+    ctx.dispatch(kernel, { x: x.buffer, runningMean: p.runningMean.buffer, runningVar: p.runningVar.buffer, weight: p.weight.buffer, bias: p.bias.buffer, y: output.buffer }, { size, channels, spatial, eps }, grid);
+    return { output, saveMean: null, saveInvstd: null };
+  }
+  if (batch * spatial < 2) {
+    // Same rule as PyTorch: one value per channel has no variance (and no unbiased one at all).
+    throw new Error(`batch_norm2d: training needs more than 1 value per channel, got input [${x.shape.join(', ')}]`);
+  }
+  const saveMean = empty(ctx, [channels], 'batch_norm2d.saveMean');
+  const saveInvstd = empty(ctx, [channels], 'batch_norm2d.saveInvstd');
+  const stats = ctx.kernel({ name: 'batch_norm2d_stats', source: statsSource, overrides: { WG: REDUCE_WG } });
+  ctx.dispatch(stats, { x: x.buffer, saveMean: saveMean.buffer, saveInvstd: saveInvstd.buffer, runningMean: p.runningMean.buffer, runningVar: p.runningVar.buffer }, { batch, channels, spatial, momentum, eps }, [channels, 1, 1]);
+  const forward = ctx.kernel({ name: 'batch_norm2d_forward', source: forwardSource, overrides: { WG } });
+  ctx.dispatch(forward, { x: x.buffer, mean: saveMean.buffer, invstd: saveInvstd.buffer, weight: p.weight.buffer, bias: p.bias.buffer, y: output.buffer }, { size, channels, spatial }, grid);
+  return { output, saveMean, saveInvstd };
+}
+
+/**
+ * Backward of training-mode batchNorm2d, from the saved batch statistics.
+ * x, gradOutput: (B, C, H, W); weight, saveMean, saveInvstd: (C) -> gradInput (B, C, H, W), gradWeight (C), gradBias (C).
+ */
+export function batchNorm2dBackward(
+  ctx: GpuContext,
+  x: GpuArray,
+  gradOutput: GpuArray,
+  weight: GpuArray,
+  saveMean: GpuArray,
+  saveInvstd: GpuArray,
+): BatchNorm2dGrads {
+  const [batch, channels, spatial] = checkShapes(x, { weight, saveMean, saveInvstd });
+  if (gradOutput.shape.join() !== x.shape.join()) {
+    throw new Error(`batch_norm2d backward: gradOutput [${gradOutput.shape.join(', ')}] does not match x [${x.shape.join(', ')}]`);
+  }
+  const size = batch * channels * spatial;
+  const gradInput = empty(ctx, x.shape, 'batch_norm2d.gradInput');
+  const gradWeight = empty(ctx, [channels], 'batch_norm2d.gradWeight');
+  const gradBias = empty(ctx, [channels], 'batch_norm2d.gradBias');
+  const reduce = ctx.kernel({ name: 'batch_norm2d_backward_reduce', source: backwardReduceSource, overrides: { WG: REDUCE_WG } });
+  ctx.dispatch(reduce, { x: x.buffer, gradOutput: gradOutput.buffer, mean: saveMean.buffer, invstd: saveInvstd.buffer, gradWeight: gradWeight.buffer, gradBias: gradBias.buffer }, { batch, channels, spatial }, [channels, 1, 1]);
+  const input = ctx.kernel({ name: 'batch_norm2d_backward_input', source: backwardInputSource, overrides: { WG } });
+  ctx.dispatch(
+    input,
+    { x: x.buffer, gradOutput: gradOutput.buffer, mean: saveMean.buffer, invstd: saveInvstd.buffer, weight: weight.buffer, gradWeight: gradWeight.buffer, gradBias: gradBias.buffer, gradInput: gradInput.buffer },
+    { size, channels, spatial, count: batch * spatial },
+    dispatch1d(size, WG, ctx.limits.maxComputeWorkgroupsPerDimension),
+  );
+  return { gradInput, gradWeight, gradBias };
+}
+
+/** [B, C, H*W] after checking x is 4-D and every per-channel array has C values. */
+function checkShapes(x: GpuArray, perChannel: Readonly<Record<string, GpuArray>>): [number, number, number] {
+  if (x.shape.length !== 4) throw new Error(`batch_norm2d: x must be (B, C, H, W), got [${x.shape.join(', ')}]`);
+  const [batch, channels, height, width] = x.shape;
+  for (const [name, array] of Object.entries(perChannel) as [string, GpuArray][]) {
+    if (array.shape.length !== 1 || array.shape[0] !== channels) {
+      throw new Error(`batch_norm2d: ${name} must be (${channels}), got [${array.shape.join(', ')}]`);
+    }
+  }
+  return [batch, channels, height * width];
+}
+
+export const batchNorm2dOp: OpDef = {
+  name: 'batch_norm2d',
+  shaders: [
+    'norm/batch_norm2d_stats.wgsl',
+    'norm/batch_norm2d_forward.wgsl',
+    'norm/batch_norm2d_eval.wgsl',
+    'norm/batch_norm2d_backward_reduce.wgsl',
+    'norm/batch_norm2d_backward_input.wgsl',
+  ],
+  differentiable: true,
+  tolerance: { atol: 1e-5, rtol: 1e-4, gradAtol: 1e-5, gradRtol: 1e-4 },
+};
