@@ -1,0 +1,175 @@
+/**
+ * matmul: c = act(op(a) @ op(b) + bias), op(X) = X or X^T, act = none | relu, batched over an
+ * optional leading dimension; and its backward, expressed with the same kernels plus a
+ * bias-gradient kernel. Three variants compute the same maths (see variants.ts for which runs).
+ */
+import type { GpuContext } from '@duet/gpu';
+import biasBackwardSource from '@duet/shaders/matmul/bias_backward.wgsl';
+import { empty, free, zeros, type GpuArray } from '../../array';
+import type { OpDef } from '../../op';
+import { unaryBackward } from '../unary/index';
+import { chooseMatmulVariant, matmulVariantFor, VARIANT_CONFIGS, type MatmulShape, type MatmulVariant } from './variants';
+
+export * from './variants';
+
+export type MatmulActivation = 'none' | 'relu';
+
+export interface MatmulOptions {
+  /** Use a^T: a is stored (…, K, M). */
+  readonly transposeA?: boolean;
+  /** Use b^T: b is stored (…, N, K) — the layout of a Linear weight (out, in). */
+  readonly transposeB?: boolean;
+  /** (N): added to every row of the product. */
+  readonly bias?: GpuArray;
+  /** Applied after the bias. */
+  readonly activation?: MatmulActivation;
+  /** Force a variant (tests, benchmarks); otherwise the tuned or default one for the adapter. */
+  readonly variant?: MatmulVariant;
+  /** Write here instead of a new array (not a or b). */
+  readonly out?: GpuArray;
+}
+
+/** The (batch, m, n, k) of op(a) @ op(b), checking that the operands fit together. */
+export function matmulShape(a: readonly number[], b: readonly number[], transposeA = false, transposeB = false): Required<MatmulShape> {
+  if (a.length < 2 || a.length > 3 || b.length !== a.length) {
+    throw new Error(`matmul: a [${a.join(', ')}] and b [${b.join(', ')}] must both be 2-D or both 3-D (batch, rows, cols)`);
+  }
+  const batch = a.length === 3 ? a[0] : 1;
+  if (b.length === 3 && b[0] !== batch) throw new Error(`matmul: batch of a (${batch}) != batch of b (${b[0]})`);
+  const [ar, ac] = a.slice(-2);
+  const [br, bc] = b.slice(-2);
+  const [m, k] = transposeA ? [ac, ar] : [ar, ac];
+  const [kb, n] = transposeB ? [bc, br] : [br, bc];
+  if (k !== kb) {
+    throw new Error(`matmul: inner sizes differ: op(a) is ${m}x${k}, op(b) is ${kb}x${n} (a [${a.join(', ')}]${transposeA ? '^T' : ''}, b [${b.join(', ')}]${transposeB ? '^T' : ''})`);
+  }
+  return { batch, m, n, k };
+}
+
+/** c = act(op(a) @ op(b) + bias). a: (…, M, K) | (…, K, M)^T, b: (…, K, N) | (…, N, K)^T -> c: (…, M, N). */
+export function matmul(ctx: GpuContext, a: GpuArray, b: GpuArray, options: MatmulOptions = {}): GpuArray {
+  const { transposeA = false, transposeB = false, bias, activation = 'none' } = options;
+  const shape = matmulShape(a.shape, b.shape, transposeA, transposeB);
+  const { batch, m, n, k } = shape;
+  if (bias && (bias.shape.length !== 1 || bias.shape[0] !== n)) {
+    throw new Error(`matmul: bias has shape [${bias.shape.join(', ')}], expected [${n}]`);
+  }
+  const outShape = a.shape.length === 3 ? [batch, m, n] : [m, n];
+  const c = options.out ?? empty(ctx, outShape, 'matmul.c');
+  if (k === 0) {
+    // An empty sum: c is the bias (through the activation), which the kernels would also give,
+    // but without reading a or b.
+    return fillWithBias(ctx, c, shape, bias, activation);
+  }
+  const variant = options.variant ?? matmulVariantFor(ctx, shape);
+  const config = VARIANT_CONFIGS[variant];
+  const kernel = ctx.kernel({
+    name: `matmul/${variant}`,
+    source: config.source,
+    overrides: {
+      ...config.overrides,
+      TRANS_A: Number(transposeA),
+      TRANS_B: Number(transposeB),
+      HAS_BIAS: Number(bias !== undefined),
+      ACTIVATION: activation === 'relu' ? 1 : 0,
+    },
+  });
+  const max = ctx.limits.maxComputeWorkgroupsPerDimension;
+  const grid = [Math.ceil(n / config.cover[0]), Math.ceil(m / config.cover[1]), batch];
+  if (grid.some((g) => g > max)) throw new Error(`matmul: grid [${grid.join(', ')}] passes maxComputeWorkgroupsPerDimension ${max}`);
+  // NOTE: without a bias the `bias` binding still needs a buffer; a is read-only too, so it serves.
+  ctx.dispatch(kernel, { a: a.buffer, b: b.buffer, bias: (bias ?? a).buffer, c: c.buffer }, { m, n, k }, grid);
+  return c;
+}
+
+function fillWithBias(ctx: GpuContext, c: GpuArray, shape: Required<MatmulShape>, bias: GpuArray | undefined, activation: MatmulActivation): GpuArray {
+  const { batch, m, n } = shape;
+  if (!bias) {
+    ctx.clear(c.buffer, Math.max(4, batch * m * n * 4));
+    return c;
+  }
+  // (batch*m, 1) @ (1, n) with ones on the left: every row is the bias.
+  const ones = zeros(ctx, [batch * m, 1], 'matmul.ones');
+  const zero = zeros(ctx, [1, n], 'matmul.zeroRow');
+  matmul(ctx, ones, zero, { bias, activation, out: { ...c, shape: [batch * m, n] } });
+  free(ctx, ones);
+  free(ctx, zero);
+  return c;
+}
+
+export interface MatmulGradients {
+  /** Same shape as a. */
+  readonly gradA: GpuArray;
+  /** Same shape as b. */
+  readonly gradB: GpuArray;
+  /** (N), when the forward had a bias. */
+  readonly gradBias?: GpuArray;
+}
+
+export interface MatmulBackwardOptions extends Omit<MatmulOptions, 'out' | 'bias'> {
+  /** Whether the forward added a bias (then gradBias is returned). */
+  readonly hasBias?: boolean;
+  /** The forward's output c: needed when a relu was fused (its mask is c > 0). */
+  readonly output?: GpuArray;
+}
+
+/**
+ * Gradients of c = act(op(a) @ op(b) + bias) given gradOutput (…, M, N), as matmuls:
+ * with g = gradOutput masked by the relu, grad op(a) = g @ op(b)^T, grad op(b) = op(a)^T @ g,
+ * gradBias = column sums of g over every row and batch.
+ */
+export function matmulBackward(ctx: GpuContext, a: GpuArray, b: GpuArray, gradOutput: GpuArray, options: MatmulBackwardOptions = {}): MatmulGradients {
+  const { transposeA = false, transposeB = false, activation = 'none', hasBias = false, variant } = options;
+  const { batch, m, n } = matmulShape(a.shape, b.shape, transposeA, transposeB);
+  let g = gradOutput;
+  if (activation === 'relu') {
+    if (!options.output) throw new Error('matmulBackward: a fused relu needs the forward output (options.output) for its mask');
+    // relu'(c) with c the relu's output: c > 0 exactly where its input was > 0.
+    g = unaryBackward(ctx, 'relu', options.output, gradOutput);
+  }
+  // grad op(a) (M, K) = g (M, N) @ op(b)^T (N, K); stored as a^T (K, M) = op(b) (K, N) @ g^T when transposeA.
+  const gradA = transposeA
+    ? matmul(ctx, b, g, { transposeA: transposeB, transposeB: true, variant })
+    : matmul(ctx, g, b, { transposeB: !transposeB, variant });
+  // grad op(b) (K, N) = op(a)^T (K, M) @ g (M, N); stored as b^T (N, K) = g^T @ op(a) when transposeB.
+  const gradB = transposeB
+    ? matmul(ctx, g, a, { transposeA: true, transposeB: transposeA, variant })
+    : matmul(ctx, a, g, { transposeA: !transposeA, variant });
+  const gradBias = hasBias ? biasBackward(ctx, g, batch * m, n) : undefined;
+  if (g !== gradOutput) free(ctx, g);
+  return { gradA, gradB, gradBias };
+}
+
+/** gradBias (N) = sum over the `rows` rows of gradOutput (rows, N). */
+export function biasBackward(ctx: GpuContext, gradOutput: GpuArray, rows: number, n: number): GpuArray {
+  const WG = 64;
+  const gradBias = empty(ctx, [n], 'matmul.gradBias');
+  const kernel = ctx.kernel({ name: 'matmul/bias_backward', source: biasBackwardSource, overrides: { WG } });
+  ctx.dispatch(kernel, { gradOutput: gradOutput.buffer, gradBias: gradBias.buffer }, { rows, n }, [Math.ceil(n / WG)]);
+  return gradBias;
+}
+
+/**
+ * Measures each variant on each shape (once per adapter and shape class) and remembers the
+ * fastest, which matmul() then uses for shapes of that class. Call before the first step.
+ */
+export async function tuneMatmul(ctx: GpuContext, shapes: readonly MatmulShape[]): Promise<MatmulVariant[]> {
+  const chosen: MatmulVariant[] = [];
+  for (const shape of shapes) {
+    const { m, n, k, batch = 1 } = shape;
+    const a = zeros(ctx, [batch, m, k], 'matmul.tune.a');
+    const b = zeros(ctx, [batch, k, n], 'matmul.tune.b');
+    const c = empty(ctx, [batch, m, n], 'matmul.tune.c');
+    chosen.push(await chooseMatmulVariant(ctx, shape, (variant) => matmul(ctx, a, b, { variant, out: c })));
+    for (const x of [a, b, c]) free(ctx, x);
+  }
+  return chosen;
+}
+
+export const matmulOp: OpDef = {
+  name: 'matmul',
+  shaders: ['matmul/naive.wgsl', 'matmul/tiled.wgsl', 'matmul/register.wgsl', 'matmul/bias_backward.wgsl'],
+  differentiable: true,
+  // float32 sums of up to K products, against a float64 reference.
+  tolerance: { atol: 1e-5, rtol: 1e-4, gradAtol: 1e-5, gradRtol: 1e-4 },
+};

@@ -1,0 +1,150 @@
+import { describe, expect, it } from 'vitest';
+import { describeGpu, expectClose, itGpu, numericGradient, randomArray } from '@duet/gpu/testing';
+import { fromData, free, toData, type GpuArray } from '../../array';
+import {
+  defaultMatmulVariant, matmul, matmulBackward, matmulOp, matmulShape, matmulShapeClass, matmulVariantFor,
+  MATMUL_VARIANTS, tuneMatmul, type MatmulActivation,
+} from './index';
+import { matmulBackwardReference, matmulReference, type MatmulProblem } from './reference';
+
+const TRANSPOSES = [[false, false], [true, false], [false, true], [true, true]] as const;
+
+/** Stored shapes of a and b for a problem (2-D when batch is 1 and `flat`). */
+function storedShapes(p: MatmulProblem, flat: boolean): [number[], number[]] {
+  const sa = p.transposeA ? [p.k, p.m] : [p.m, p.k];
+  const sb = p.transposeB ? [p.n, p.k] : [p.k, p.n];
+  return flat ? [sa, sb] : [[p.batch, ...sa], [p.batch, ...sb]];
+}
+
+describe('matmul reference', () => {
+  it('multiplies a small known product, with bias and relu', () => {
+    // [[1, 2], [3, 4]] @ [[5, 6], [7, 8]] = [[19, 22], [43, 50]]; bias [-20, -60] then relu.
+    const c = matmulReference({ batch: 1, m: 2, n: 2, k: 2, activation: 'relu' }, [1, 2, 3, 4], [5, 6, 7, 8], [-20, -60]);
+    expect([...c]).toEqual([0, 0, 23, 0]);
+  });
+
+  for (const [transposeA, transposeB] of TRANSPOSES) {
+    it(`backward matches finite differences (transposeA ${transposeA}, transposeB ${transposeB}, bias, relu, batch 2)`, () => {
+      const p: MatmulProblem = { batch: 2, m: 3, n: 4, k: 5, transposeA, transposeB, activation: 'relu' };
+      const a = randomArray(2 * 3 * 5, 1);
+      const b = randomArray(2 * 5 * 4, 2);
+      const bias = randomArray(4, 3, -0.5, 0.5);
+      const up = randomArray(2 * 3 * 4, 4);
+      const c = matmulReference(p, a, b, bias);
+      expect(c.some((v) => v === 0), 'the relu masks some outputs').toBe(true);
+      const { gradA, gradB, gradBias } = matmulBackwardReference(p, a, b, up, c);
+      expectClose(gradA, numericGradient((x) => matmulReference(p, x, b, bias), a, up), 1e-6, 1e-5, 'gradA');
+      expectClose(gradB, numericGradient((x) => matmulReference(p, a, x, bias), b, up), 1e-6, 1e-5, 'gradB');
+      expectClose(gradBias, numericGradient((x) => matmulReference(p, a, b, x), bias, up), 1e-6, 1e-5, 'gradBias');
+    });
+  }
+
+  it('checks shapes and names the sizes that disagree', () => {
+    expect(matmulShape([2, 3, 4], [2, 4, 5])).toEqual({ batch: 2, m: 3, n: 5, k: 4 });
+    expect(matmulShape([4, 3], [5, 4], true, true)).toEqual({ batch: 1, m: 3, n: 5, k: 4 });
+    expect(() => matmulShape([3, 4], [5, 6])).toThrow(/op\(a\) is 3x4, op\(b\) is 5x6/);
+    expect(() => matmulShape([2, 3, 4], [3, 4, 5])).toThrow(/batch/);
+    expect(() => matmulShape([3, 4], [1, 4, 5])).toThrow(/must both be 2-D or both 3-D/);
+  });
+
+  it('groups shapes into tuning classes by their work', () => {
+    expect(matmulShapeClass({ m: 1024, n: 1024, k: 1024 })).toBe('macs2^30');
+    expect(matmulShapeClass({ m: 1000, n: 1100, k: 1024 })).toBe('macs2^30');
+    expect(matmulShapeClass({ m: 64, n: 64, k: 64 })).toBe('macs2^18');
+  });
+});
+
+// (m, n, k, batch): 1x1x1, odd sizes below and just past the 16-wide tiles, exact tiles.
+const CASES = [
+  { m: 1, n: 1, k: 1, batch: 1 },
+  { m: 7, n: 13, k: 5, batch: 3 },
+  { m: 33, n: 65, k: 17, batch: 1 },
+  { m: 64, n: 64, k: 64, batch: 1 },
+  { m: 33, n: 65, k: 17, batch: 3 },
+];
+
+describeGpu('matmul on the GPU', (gpu) => {
+  const { atol, rtol, gradAtol = atol, gradRtol = rtol } = matmulOp.tolerance;
+
+  async function check(p: MatmulProblem, variant: (typeof MATMUL_VARIANTS)[number], withBias: boolean, seed: number): Promise<void> {
+    const ctx = gpu();
+    const flat = p.batch === 1;
+    const [sa, sb] = storedShapes(p, flat);
+    const ad = randomArray(p.batch * p.m * p.k, seed);
+    const bd = randomArray(p.batch * p.k * p.n, seed + 1);
+    const biasData = randomArray(p.n, seed + 2);
+    const a = fromData(ctx, ad, sa, 'a');
+    const b = fromData(ctx, bd, sb, 'b');
+    const bias = withBias ? fromData(ctx, biasData, [p.n], 'bias') : undefined;
+    const c = matmul(ctx, a, b, { transposeA: p.transposeA, transposeB: p.transposeB, bias, activation: p.activation, variant });
+    expect(c.shape).toEqual(flat ? [p.m, p.n] : [p.batch, p.m, p.n]);
+    const what = `${variant} ${JSON.stringify(p)} bias ${withBias}`;
+    expectClose(await toData(ctx, c), matmulReference(p, ad, bd, withBias ? biasData : undefined), atol, rtol, what);
+    for (const x of [a, b, c, ...(bias ? [bias] : [])]) free(ctx, x);
+  }
+
+  for (const variant of MATMUL_VARIANTS) {
+    itGpu(`${variant}: matches the reference for every shape and transpose, with and without bias + relu`, async () => {
+      let seed = 10;
+      for (const shape of CASES) {
+        for (const [transposeA, transposeB] of TRANSPOSES) {
+          await check({ ...shape, transposeA, transposeB }, variant, false, seed++);
+          await check({ ...shape, transposeA, transposeB, activation: 'relu' }, variant, true, seed++);
+        }
+      }
+    });
+
+    itGpu(`${variant}: backward (gradA, gradB, gradBias through a fused relu) matches the reference`, async () => {
+      const ctx = gpu();
+      let seed = 100;
+      for (const shape of [CASES[1], CASES[2]]) {
+        for (const [transposeA, transposeB] of TRANSPOSES) {
+          for (const activation of ['none', 'relu'] as MatmulActivation[]) {
+            const p: MatmulProblem = { ...shape, transposeA, transposeB, activation };
+            const [sa, sb] = storedShapes(p, p.batch === 1);
+            const ad = randomArray(p.batch * p.m * p.k, seed++);
+            const bd = randomArray(p.batch * p.k * p.n, seed++);
+            const biasData = randomArray(p.n, seed++);
+            const up = randomArray(p.batch * p.m * p.n, seed++);
+            const a = fromData(ctx, ad, sa, 'a');
+            const b = fromData(ctx, bd, sb, 'b');
+            const bias = fromData(ctx, biasData, [p.n], 'bias');
+            const opts = { transposeA, transposeB, activation, variant };
+            const c = matmul(ctx, a, b, { ...opts, bias });
+            const g = fromData(ctx, up, c.shape, 'gradOutput');
+            const grads = matmulBackward(ctx, a, b, g, { ...opts, hasBias: true, output: c });
+            const expected = matmulBackwardReference(p, ad, bd, up, await toData(ctx, c));
+            const what = `${variant} ${JSON.stringify(p)}`;
+            expect(grads.gradA.shape).toEqual(a.shape);
+            expect(grads.gradB.shape).toEqual(b.shape);
+            expectClose(await toData(ctx, grads.gradA), expected.gradA, gradAtol, gradRtol, `${what} gradA`);
+            expectClose(await toData(ctx, grads.gradB), expected.gradB, gradAtol, gradRtol, `${what} gradB`);
+            expectClose(await toData(ctx, grads.gradBias!), expected.gradBias, gradAtol, gradRtol, `${what} gradBias`);
+            for (const x of [a, b, bias, c, g, grads.gradA, grads.gradB, grads.gradBias!] as GpuArray[]) free(ctx, x);
+          }
+        }
+      }
+    });
+  }
+
+  itGpu('an empty inner dimension gives act(bias) in every row', async () => {
+    const ctx = gpu();
+    const a = fromData(ctx, new Float32Array(0), [3, 0], 'a');
+    const b = fromData(ctx, new Float32Array(0), [0, 2], 'b');
+    const bias = fromData(ctx, new Float32Array([1.5, -2]), [2], 'bias');
+    const c = matmul(ctx, a, b, { bias, activation: 'relu' });
+    expect([...(await toData(ctx, c))]).toEqual([1.5, 0, 1.5, 0, 1.5, 0]);
+    for (const x of [a, b, bias, c]) free(ctx, x);
+  });
+
+  itGpu('picks the default variant until tuned, then the measured one', async () => {
+    const ctx = gpu();
+    const shape = { m: 5, n: 6, k: 7 };
+    expect(matmulVariantFor(ctx, shape)).toBe(defaultMatmulVariant(ctx));
+    expect(defaultMatmulVariant(ctx)).toBe(ctx.adapter.isSoftware ? 'register' : 'tiled');
+    const [chosen] = await tuneMatmul(ctx, [shape]);
+    expect(MATMUL_VARIANTS).toContain(chosen);
+    expect(matmulVariantFor(ctx, shape)).toBe(chosen);
+    expect(matmulVariantFor(ctx, { m: 7, n: 5, k: 6 }), 'same class, same choice').toBe(chosen);
+  });
+});

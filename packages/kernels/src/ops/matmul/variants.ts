@@ -1,0 +1,78 @@
+/**
+ * The matmul variants (same maths, different schedules) and how one is picked per adapter.
+ * Choice: an explicit `variant` option; else what tuneMatmul measured on this adapter for the
+ * shape's class (remembered in ctx.tuning); else the default: `register` on software adapters
+ * (lavapipe, SwiftShader: barriers are costly there), `tiled` on GPUs.
+ */
+import type { GpuContext } from '@duet/gpu';
+import naiveSource from '@duet/shaders/matmul/naive.wgsl';
+import registerSource from '@duet/shaders/matmul/register.wgsl';
+import tiledSource from '@duet/shaders/matmul/tiled.wgsl';
+
+export const MATMUL_VARIANTS = ['naive', 'tiled', 'register'] as const;
+export type MatmulVariant = (typeof MATMUL_VARIANTS)[number];
+
+/** How a variant is compiled and how its grid covers c. */
+export interface VariantConfig {
+  readonly source: string;
+  /** Override values for the workgroup shape and tile size (transposes etc. are added per call). */
+  readonly overrides: Readonly<Record<string, number>>;
+  /** Columns and rows of c one workgroup covers. */
+  readonly cover: readonly [number, number];
+}
+
+export const VARIANT_CONFIGS: Readonly<Record<MatmulVariant, VariantConfig>> = {
+  naive: { source: naiveSource, overrides: { WG_X: 16, WG_Y: 16 }, cover: [16, 16] },
+  tiled: { source: tiledSource, overrides: { TILE: 16 }, cover: [16, 16] },
+  // 64 invocations, 16 along N: a SIMD group of lavapipe shares its rows of a.
+  register: { source: registerSource, overrides: { WG_X: 16, WG_Y: 4 }, cover: [64, 16] },
+};
+
+/** A problem size: c (batch, m, n) = op(a) (batch, m, k) @ op(b) (batch, k, n). */
+export interface MatmulShape {
+  readonly m: number;
+  readonly n: number;
+  readonly k: number;
+  readonly batch?: number;
+}
+
+/**
+ * The tuning class of a shape: multiply-adds rounded to a power of 8, so shapes of the same
+ * order of work share one measured choice ('macs2^30' for 1024^3).
+ */
+export function matmulShapeClass(shape: MatmulShape): string {
+  const macs = Math.max(1, (shape.batch ?? 1) * shape.m * shape.n * shape.k);
+  return `macs2^${Math.round(Math.log2(macs) / 3) * 3}`;
+}
+
+/** The variant used when nothing was measured for this shape class on this adapter. */
+export function defaultMatmulVariant(ctx: GpuContext): MatmulVariant {
+  return ctx.adapter.isSoftware ? 'register' : 'tiled';
+}
+
+const tuningKey = (shape: MatmulShape): string => `matmul:${matmulShapeClass(shape)}`;
+
+/**
+ * The variant matmul() runs for `shape` on this context: the tuned choice if there is one, else
+ * the default. The key mirrors the one ctx.choose stores under (`backend:adapter:key`), so a
+ * choice remembered on disk by an earlier process counts too.
+ */
+export function matmulVariantFor(ctx: GpuContext, shape: MatmulShape): MatmulVariant {
+  const stored = ctx.tuning.get(`${ctx.adapter.backend}:${ctx.adapter.name}:${tuningKey(shape)}`);
+  return (MATMUL_VARIANTS as readonly string[]).includes(stored ?? '') ? (stored as MatmulVariant) : defaultMatmulVariant(ctx);
+}
+
+/**
+ * Times every variant on `shape` (once per adapter and shape class: ctx.choose remembers the
+ * winner) so that later matmul() calls of that class use the fastest. `record` records one
+ * matmul of the shape with the given variant; it is passed in so this module needs no op code.
+ */
+export async function chooseMatmulVariant(ctx: GpuContext, shape: MatmulShape, record: (variant: MatmulVariant) => void): Promise<MatmulVariant> {
+  return ctx.choose(tuningKey(shape), MATMUL_VARIANTS, async (variant) => {
+    const run = () => record(variant);
+    await ctx.time(run); // warm-up: compiles the pipeline, touches the buffers
+    let best = Infinity;
+    for (let rep = 0; rep < ctx.flags.tuneRepetitions; rep++) best = Math.min(best, await ctx.time(run));
+    return best;
+  });
+}
