@@ -26,4 +26,6 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq -t bookworm-backports mesa-vulkan-drivers libvulkan1 >/dev/null
+# Fonts for the text in the figures Duet writes (PNG plots are rendered from SVG by resvg).
+$SUDO apt-get install -y -qq fonts-dejavu-core >/dev/null
 echo "install-system: $(dpkg-query -W -f='${Package} ${Version}' mesa-vulkan-drivers)"

@@ -25,7 +25,7 @@ await build({
   format: 'esm',
   target: 'node20',
   loader: { '.wgsl': 'text' },
-  external: ['webgpu'],
+  external: ['webgpu', '@resvg/resvg-js'],
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   logLevel: 'error',
 });
