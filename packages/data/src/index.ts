@@ -1,0 +1,6 @@
+/**
+ * @duet/data, browser-safe part: parsers and pure helpers with no `node:` imports.
+ * File system code (corpus folders, MNIST files, CSV files, downloads) is in `@duet/data/node`.
+ */
+export { DataError, IdxError, WavError } from './errors';
+export { decodeWav, encodeWav, type DecodedWav, type WavEncoding, type WavFormat } from './wav';
