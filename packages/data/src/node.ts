@@ -1,0 +1,6 @@
+/**
+ * @duet/data/node: everything in `@duet/data` plus the parts that touch the file system or the
+ * network (corpus folders, MNIST files, split CSV files, streaming loaders, downloads).
+ */
+export * from './index';
+export { findMnistFiles, loadMnist, mnistPackageDir, readMaybeGzip, type Mnist, type MnistFiles, type MnistSplit } from './mnist';
