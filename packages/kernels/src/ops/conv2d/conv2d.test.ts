@@ -1,0 +1,192 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { describeGpu, expectClose, itGpu, numericGradient, randomArray } from '@duet/gpu/testing';
+import { fromData, free, toData, type GpuArray } from '../../array';
+import {
+  VARIANTS, conv2d, conv2dBackwardBias, conv2dBackwardInput, conv2dBackwardWeight, conv2dGeometry, conv2dOp, conv2dOutputShape,
+  tuneConv2d, tuningKey, type Conv2dOptions,
+} from './index';
+import {
+  conv2dBackwardBiasReference, conv2dBackwardInputReference, conv2dBackwardWeightReference, conv2dReference, type Conv2dGeometry,
+} from './reference';
+
+interface Case extends Conv2dOptions {
+  readonly x: [number, number, number, number];
+  readonly weight: [number, number, number, number];
+}
+
+// Awkward shapes: batch 1 and 3, Cin 1 and 3, odd sizes, kernels 1/3/5/7 (and 3x5), strides
+// 1/2/3, padding 0/1/2, dilation 1/2; the last one spans several tiles in every dimension.
+const CASES: Case[] = [
+  { x: [1, 1, 7, 9], weight: [3, 1, 3, 3] },
+  { x: [3, 3, 11, 8], weight: [5, 3, 5, 5], stride: 2, padding: 2 },
+  { x: [1, 3, 13, 10], weight: [7, 3, 7, 7], stride: 3, padding: 1 },
+  { x: [3, 1, 9, 12], weight: [10, 1, 3, 3], stride: 3, padding: 1, dilation: 2 },
+  { x: [1, 3, 6, 5], weight: [9, 3, 1, 1], stride: 2 },
+  { x: [3, 3, 10, 11], weight: [4, 3, 3, 5], stride: [1, 2], padding: [2, 1], dilation: [2, 1] },
+  { x: [2, 5, 12, 13], weight: [20, 5, 3, 3], padding: 1 },
+];
+
+const describeCase = (c: Case) =>
+  `x [${c.x}] w [${c.weight}] s ${String(c.stride ?? 1)} p ${String(c.padding ?? 0)} d ${String(c.dilation ?? 1)}`;
+
+const { atol, rtol, gradAtol = atol, gradRtol = rtol } = conv2dOp.tolerance;
+const count = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+
+describe('conv2d reference', () => {
+  // Tiny: finite differences cost two full convolutions per input element.
+  const g = conv2dGeometry([2, 2, 5, 6], [3, 2, 3, 2], { stride: [2, 1], padding: [1, 0], dilation: [1, 2] });
+  const x = randomArray(2 * 2 * 5 * 6, 1);
+  const w = randomArray(3 * 2 * 3 * 2, 2);
+  const bias = randomArray(3, 3);
+  const upstream = randomArray(count(conv2dOutputShape(g)), 4);
+
+  it('gradInput matches finite differences with a random upstream gradient', () => {
+    const numeric = numericGradient((p) => conv2dReference(g, p, w, bias), x, upstream);
+    expectClose(conv2dBackwardInputReference(g, upstream, w), numeric, 1e-6, 1e-5, 'gradInput');
+  });
+
+  it('gradWeight and gradBias match finite differences', () => {
+    const numericW = numericGradient((p) => conv2dReference(g, x, p, bias), w, upstream);
+    expectClose(conv2dBackwardWeightReference(g, upstream, x), numericW, 1e-6, 1e-5, 'gradWeight');
+    const numericB = numericGradient((p) => conv2dReference(g, x, w, p), bias, upstream);
+    expectClose(conv2dBackwardBiasReference(g, upstream), numericB, 1e-6, 1e-5, 'gradBias');
+  });
+
+  it('matches torch.nn.functional.conv2d and its gradients (golden fixture from gen_conv2d.py)', () => {
+    const golden = loadGolden();
+    const fg = conv2dGeometry(golden.xShape, golden.weightShape, golden);
+    expectClose(conv2dReference(fg, golden.x, golden.weight, golden.bias), golden.y, 1e-5, 1e-5, 'forward');
+    expectClose(conv2dBackwardInputReference(fg, golden.gradOutput, golden.weight), golden.gradInput, 1e-5, 1e-5, 'gradInput');
+    expectClose(conv2dBackwardWeightReference(fg, golden.gradOutput, golden.x), golden.gradWeight, 1e-5, 1e-5, 'gradWeight');
+    expectClose(conv2dBackwardBiasReference(fg, golden.gradOutput), golden.gradBias, 1e-5, 1e-5, 'gradBias');
+  });
+
+  it('follows PyTorch\'s output size formula and rejects kernels that do not fit', () => {
+    expect(conv2dOutputShape(conv2dGeometry([32, 1, 128, 241], [10, 1, 7, 7], { stride: 3 }))).toEqual([32, 10, 41, 79]);
+    expect(conv2dOutputShape(conv2dGeometry([1, 1, 8, 8], [1, 1, 3, 3], { stride: 2, padding: 1, dilation: 2 }))).toEqual([1, 1, 3, 3]);
+    expect(() => conv2dGeometry([1, 1, 4, 4], [1, 1, 5, 5])).toThrow(/does not fit/);
+    expect(() => conv2dGeometry([1, 2, 4, 4], [1, 3, 1, 1])).toThrow(/input channels/);
+  });
+});
+
+describeGpu('conv2d on the GPU', (gpu) => {
+  for (const c of CASES) {
+    itGpu(`every variant matches the reference, forward and backward: ${describeCase(c)}`, async () => {
+      const ctx = gpu();
+      const g = conv2dGeometry(c.x, c.weight, c);
+      const outShape = conv2dOutputShape(g);
+      const xs = randomArray(count(c.x), 11);
+      const ws = randomArray(count(c.weight), 12);
+      const bs = randomArray(c.weight[0], 13);
+      const up = randomArray(count(outShape), 14);
+      const x = fromData(ctx, xs, c.x, 'x');
+      const w = fromData(ctx, ws, c.weight, 'w');
+      const b = fromData(ctx, bs, [c.weight[0]], 'b');
+      const gy = fromData(ctx, up, outShape, 'gy');
+      const made: GpuArray[] = [x, w, b, gy];
+      const expected = conv2dReference(g, xs, ws, bs);
+      for (const variant of VARIANTS.forward) {
+        const y = conv2d(ctx, x, w, b, { ...c, variant });
+        made.push(y);
+        expect(y.shape).toEqual(outShape);
+        expectClose(await toData(ctx, y), expected, atol, rtol, `forward ${variant}`);
+      }
+      const expectedInput = conv2dBackwardInputReference(g, up, ws);
+      for (const variant of VARIANTS.backwardInput) {
+        const gx = conv2dBackwardInput(ctx, gy, w, c.x, { ...c, variant });
+        made.push(gx);
+        expectClose(await toData(ctx, gx), expectedInput, gradAtol, gradRtol, `gradInput ${variant}`);
+      }
+      const expectedWeight = conv2dBackwardWeightReference(g, up, xs);
+      for (const variant of VARIANTS.backwardWeight) {
+        const gw = conv2dBackwardWeight(ctx, gy, x, c.weight, { ...c, variant });
+        made.push(gw);
+        expectClose(await toData(ctx, gw), expectedWeight, gradAtol, gradRtol, `gradWeight ${variant}`);
+      }
+      const gb = conv2dBackwardBias(ctx, gy);
+      made.push(gb);
+      expectClose(await toData(ctx, gb), conv2dBackwardBiasReference(g, up), gradAtol, gradRtol, 'gradBias');
+      for (const a of made) free(ctx, a);
+    });
+  }
+
+  itGpu('fuses relu and works without a bias in every variant', async () => {
+    const ctx = gpu();
+    const c: Case = { x: [3, 3, 9, 7], weight: [6, 3, 3, 3], stride: 2, padding: 1 };
+    const g = conv2dGeometry(c.x, c.weight, c);
+    const xs = randomArray(count(c.x), 21);
+    const ws = randomArray(count(c.weight), 22);
+    const x = fromData(ctx, xs, c.x, 'x');
+    const w = fromData(ctx, ws, c.weight, 'w');
+    const plain = conv2dReference(g, xs, ws);
+    const rectified = conv2dReference(g, xs, ws, null, true);
+    expect(rectified.some((v, i) => v !== plain[i])).toBe(true);
+    for (const variant of VARIANTS.forward) {
+      const y = conv2d(ctx, x, w, null, { ...c, variant, relu: true });
+      expectClose(await toData(ctx, y), rectified, atol, rtol, `relu ${variant}`);
+      free(ctx, y);
+    }
+    free(ctx, x);
+    free(ctx, w);
+  });
+
+  itGpu('matches torch on the golden case with every variant', async () => {
+    const ctx = gpu();
+    const golden = loadGolden();
+    const x = fromData(ctx, Float32Array.from(golden.x), golden.xShape, 'x');
+    const w = fromData(ctx, Float32Array.from(golden.weight), golden.weightShape, 'w');
+    const b = fromData(ctx, Float32Array.from(golden.bias), [golden.weightShape[0]], 'b');
+    const gy = fromData(ctx, Float32Array.from(golden.gradOutput), golden.yShape, 'gy');
+    for (const variant of VARIANTS.forward) {
+      expectClose(await toData(ctx, conv2d(ctx, x, w, b, { ...golden, variant })), golden.y, atol, rtol, `forward ${variant}`);
+    }
+    for (const variant of VARIANTS.backwardInput) {
+      const gx = conv2dBackwardInput(ctx, gy, w, golden.xShape, { ...golden, variant });
+      expectClose(await toData(ctx, gx), golden.gradInput, gradAtol, gradRtol, `gradInput ${variant}`);
+    }
+    for (const variant of VARIANTS.backwardWeight) {
+      const gw = conv2dBackwardWeight(ctx, gy, x, golden.weightShape, { ...golden, variant });
+      expectClose(await toData(ctx, gw), golden.gradWeight, gradAtol, gradRtol, `gradWeight ${variant}`);
+    }
+    expectClose(await toData(ctx, conv2dBackwardBias(ctx, gy)), golden.gradBias, gradAtol, gradRtol, 'gradBias');
+  });
+
+  itGpu('tuneConv2d remembers one variant per direction, and conv2d uses it', async () => {
+    const ctx = gpu();
+    const c: Case = { x: [2, 3, 10, 9], weight: [5, 3, 3, 3], stride: 2, padding: 1 };
+    const g: Conv2dGeometry = conv2dGeometry(c.x, c.weight, c);
+    const choice = await tuneConv2d(ctx, g);
+    expect(VARIANTS.forward).toContain(choice.forward);
+    expect(VARIANTS.backwardInput).toContain(choice.backwardInput);
+    expect(VARIANTS.backwardWeight).toContain(choice.backwardWeight);
+    const stored = ctx.tuning.get(`${ctx.adapter.backend}:${ctx.adapter.name}:${tuningKey(g, 'forward')}`);
+    expect(stored).toBe(choice.forward);
+    const xs = randomArray(count(c.x), 31);
+    const ws = randomArray(count(c.weight), 32);
+    const y = conv2d(ctx, fromData(ctx, xs, c.x, 'x'), fromData(ctx, ws, c.weight, 'w'), null, c);
+    expectClose(await toData(ctx, y), conv2dReference(g, xs, ws), atol, rtol, 'tuned forward');
+  });
+});
+
+interface Golden extends Conv2dOptions {
+  xShape: [number, number, number, number];
+  weightShape: [number, number, number, number];
+  yShape: [number, number, number, number];
+  stride: [number, number];
+  padding: [number, number];
+  dilation: [number, number];
+  x: number[];
+  weight: number[];
+  bias: number[];
+  y: number[];
+  gradOutput: number[];
+  gradInput: number[];
+  gradWeight: number[];
+  gradBias: number[];
+}
+
+function loadGolden(): Golden {
+  return JSON.parse(readFileSync(join(__dirname, 'conv2d_golden.json'), 'utf8')) as Golden;
+}

@@ -1,0 +1,144 @@
+/**
+ * conv2d (NCHW, zero padding, stride, dilation, optional bias and fused relu) and its backward
+ * kernels. Each direction has variants (see ./variants.ts): `direct` (one output per invocation,
+ * the readable baseline), `register` (register blocks, no barriers: CPU drivers such as
+ * lavapipe) and `tiled` (implicit GEMM through workgroup memory: discrete GPUs). The runtime
+ * picks per adapter and layer shape with `tuneConv2d`; untuned, it uses `defaultVariant`.
+ */
+import type { GpuContext } from '@duet/gpu';
+import { empty, type GpuArray } from '../../array';
+import type { OpDef } from '../../op';
+import { outHeightOf, outWidthOf, type Conv2dGeometry } from './reference';
+import { KERNELS, defaultVariant, rememberedVariant, run, type VariantOf } from './variants';
+
+export { convOutSize, type Conv2dGeometry } from './reference';
+export { VARIANTS, defaultVariant, run, tuningKey, type Conv2dDirection, type Conv2dVariant, type VariantOf } from './variants';
+export { tuneConv2d, type Conv2dChoice } from './tune';
+
+type Pair = number | readonly [number, number];
+
+export interface Conv2dOptions {
+  /** (sH, sW) or one value for both; default 1. */
+  readonly stride?: Pair;
+  /** Zero padding (pH, pW) on each side; default 0. */
+  readonly padding?: Pair;
+  /** (dH, dW); default 1. */
+  readonly dilation?: Pair;
+}
+
+export interface Conv2dForwardOptions extends Conv2dOptions {
+  /** y = max(conv + bias, 0), fused into the same dispatch. */
+  readonly relu?: boolean;
+  /** Force a variant (tests, benchmarks); otherwise the tuned or default one. */
+  readonly variant?: VariantOf<'forward'>;
+}
+
+/** The full geometry of a call from the input and weight shapes and the options. */
+export function conv2dGeometry(inputShape: readonly number[], weightShape: readonly number[], options: Conv2dOptions = {}): Conv2dGeometry {
+  if (inputShape.length !== 4 || weightShape.length !== 4) {
+    throw new Error(`conv2d: x must be (B, Cin, H, W) and weight (Cout, Cin, kH, kW); got [${inputShape.join(', ')}] and [${weightShape.join(', ')}]`);
+  }
+  const [batch, inChannels, inHeight, inWidth] = inputShape;
+  const [outChannels, weightIn, kernelH, kernelW] = weightShape;
+  if (weightIn !== inChannels) throw new Error(`conv2d: weight has ${weightIn} input channels, x has ${inChannels}`);
+  const [strideH, strideW] = pair(options.stride ?? 1, 'stride', 1);
+  const [padH, padW] = pair(options.padding ?? 0, 'padding', 0);
+  const [dilationH, dilationW] = pair(options.dilation ?? 1, 'dilation', 1);
+  const g: Conv2dGeometry = { batch, inChannels, inHeight, inWidth, outChannels, kernelH, kernelW, strideH, strideW, padH, padW, dilationH, dilationW };
+  if (outHeightOf(g) < 1 || outWidthOf(g) < 1) {
+    throw new Error(`conv2d: kernel ${kernelH}x${kernelW} (dilation ${dilationH}x${dilationW}) does not fit the padded ${inHeight}x${inWidth} input`);
+  }
+  return g;
+}
+
+/** Output shape (B, Cout, H', W'). */
+export function conv2dOutputShape(g: Conv2dGeometry): [number, number, number, number] {
+  return [g.batch, g.outChannels, outHeightOf(g), outWidthOf(g)];
+}
+
+/** x: (B, Cin, H, W), weight: (Cout, Cin, kH, kW), bias: (Cout) or null -> y: (B, Cout, H', W'). */
+export function conv2d(ctx: GpuContext, x: GpuArray, weight: GpuArray, bias: GpuArray | null = null, options: Conv2dForwardOptions = {}): GpuArray {
+  const g = conv2dGeometry(x.shape, weight.shape, options);
+  if (bias && (bias.shape.length !== 1 || bias.shape[0] !== g.outChannels)) {
+    throw new Error(`conv2d: bias must be (${g.outChannels}), got [${bias.shape.join(', ')}]`);
+  }
+  const y = empty(ctx, conv2dOutputShape(g), 'conv2d.y');
+  const variant = options.variant ?? rememberedVariant(ctx, g, 'forward') ?? defaultVariant(ctx, 'forward');
+  const flags = { HAS_BIAS: bias ? 1 : 0, RELU: options.relu ? 1 : 0 };
+  // Without a bias, `weight` stands in for the unused binding (both are read-only).
+  const bindings = { x: x.buffer, weight: weight.buffer, bias: (bias ?? weight).buffer, y: y.buffer };
+  run(ctx, g, 'forward', variant, bindings, flags);
+  return y;
+}
+
+/** gradOutput: (B, Cout, H', W'), weight: (Cout, Cin, kH, kW) -> gradInput: (B, Cin, H, W). */
+export function conv2dBackwardInput(
+  ctx: GpuContext,
+  gradOutput: GpuArray,
+  weight: GpuArray,
+  inputShape: readonly number[],
+  options: Conv2dOptions & { readonly variant?: VariantOf<'backwardInput'> } = {},
+): GpuArray {
+  const g = conv2dGeometry(inputShape, weight.shape, options);
+  checkGradOutput(g, gradOutput);
+  const gradInput = empty(ctx, inputShape, 'conv2d.gradInput');
+  const variant = options.variant ?? rememberedVariant(ctx, g, 'backwardInput') ?? defaultVariant(ctx, 'backwardInput');
+  run(ctx, g, 'backwardInput', variant, { gradOutput: gradOutput.buffer, weight: weight.buffer, gradInput: gradInput.buffer });
+  return gradInput;
+}
+
+/** gradOutput: (B, Cout, H', W'), x: (B, Cin, H, W) -> gradWeight: (Cout, Cin, kH, kW). */
+export function conv2dBackwardWeight(
+  ctx: GpuContext,
+  gradOutput: GpuArray,
+  x: GpuArray,
+  weightShape: readonly number[],
+  options: Conv2dOptions & { readonly variant?: VariantOf<'backwardWeight'> } = {},
+): GpuArray {
+  const g = conv2dGeometry(x.shape, weightShape, options);
+  checkGradOutput(g, gradOutput);
+  const gradWeight = empty(ctx, weightShape, 'conv2d.gradWeight');
+  const variant = options.variant ?? rememberedVariant(ctx, g, 'backwardWeight') ?? defaultVariant(ctx, 'backwardWeight');
+  run(ctx, g, 'backwardWeight', variant, { gradOutput: gradOutput.buffer, x: x.buffer, gradWeight: gradWeight.buffer });
+  return gradWeight;
+}
+
+/** gradOutput: (B, Cout, H', W') -> gradBias: (Cout), the sum over B, H', W'. */
+export function conv2dBackwardBias(ctx: GpuContext, gradOutput: GpuArray): GpuArray {
+  if (gradOutput.shape.length !== 4) throw new Error(`conv2d: gradOutput must be (B, Cout, H', W'), got [${gradOutput.shape.join(', ')}]`);
+  const [batch, channels, h, w] = gradOutput.shape;
+  const gradBias = empty(ctx, [channels], 'conv2d.gradBias');
+  // A CPU driver runs a workgroup's invocations one after another: one per channel is enough.
+  const WG = ctx.adapter.isSoftware ? 1 : 64;
+  const kernel = ctx.kernel({ name: 'conv2d/backward_bias', source: KERNELS.backwardBias, overrides: { WG } });
+  ctx.dispatch(kernel, { gradOutput: gradOutput.buffer, gradBias: gradBias.buffer }, { batch, channels, plane: h * w }, [channels, 1, 1]);
+  return gradBias;
+}
+
+function checkGradOutput(g: Conv2dGeometry, gradOutput: GpuArray): void {
+  const expected = conv2dOutputShape(g);
+  if (gradOutput.shape.join() !== expected.join()) {
+    throw new Error(`conv2d: gradOutput is [${gradOutput.shape.join(', ')}], the output shape is [${expected.join(', ')}]`);
+  }
+}
+
+function pair(value: Pair, what: string, min: number): [number, number] {
+  const [a, b] = typeof value === 'number' ? [value, value] : value;
+  for (const v of [a, b]) {
+    if (!Number.isInteger(v) || v < min) throw new Error(`conv2d: ${what} must be integers >= ${min}, got ${String(value)}`);
+  }
+  return [a, b];
+}
+
+export const conv2dOp: OpDef = {
+  name: 'conv2d',
+  shaders: [
+    'conv2d/forward_direct.wgsl', 'conv2d/forward_register.wgsl', 'conv2d/forward_tiled.wgsl',
+    'conv2d/backward_input.wgsl', 'conv2d/backward_input_register.wgsl',
+    'conv2d/backward_weight.wgsl', 'conv2d/backward_weight_register.wgsl', 'conv2d/backward_weight_tiled.wgsl',
+    'conv2d/backward_bias.wgsl',
+  ],
+  differentiable: true,
+  // Sums of up to Cin*kH*kW (forward) or B*H'*W' (weight) float32 products.
+  tolerance: { atol: 1e-4, rtol: 1e-4, gradAtol: 1e-3, gradRtol: 1e-4 },
+};

@@ -1,0 +1,57 @@
+/**
+ * Picks the fastest conv2d variant of each direction for one layer shape on this adapter, by
+ * timing each once (GpuContext.choose remembers the answer, on disk in Node). conv2d() and its
+ * backward functions then use the remembered choice.
+ */
+import type { GpuContext } from '@duet/gpu';
+import { outHeightOf, outWidthOf, type Conv2dGeometry } from './reference';
+import { VARIANTS, run, tuningKey, type Conv2dDirection, type VariantOf } from './variants';
+
+export type Conv2dChoice = { readonly [D in Conv2dDirection]: VariantOf<D> };
+
+/** Times every variant of every direction for the layer `g` (once per adapter) and returns the winners. */
+export async function tuneConv2d(ctx: GpuContext, g: Conv2dGeometry): Promise<Conv2dChoice> {
+  const outPlane = outHeightOf(g) * outWidthOf(g);
+  const sizes = {
+    x: g.batch * g.inChannels * g.inHeight * g.inWidth,
+    weight: g.outChannels * g.inChannels * g.kernelH * g.kernelW,
+    y: g.batch * g.outChannels * outPlane,
+  };
+  let seed = 1;
+  // Any values do for timing; a small LCG keeps this module free of test helpers.
+  const random = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 4294967296);
+  const buffers: Record<string, GPUBuffer> = {};
+  const upload = (name: string, n: number) => {
+    const data = new Float32Array(n);
+    for (let i = 0; i < n; i++) data[i] = random() * 2 - 1;
+    buffers[name] = ctx.upload(data, `conv2d.tune.${name}`);
+  };
+  upload('x', sizes.x);
+  upload('weight', sizes.weight);
+  upload('bias', g.outChannels);
+  upload('gradOutput', sizes.y);
+  buffers.y = ctx.createBuffer(sizes.y * 4, 'conv2d.tune.y');
+  buffers.gradInput = ctx.createBuffer(sizes.x * 4, 'conv2d.tune.gradInput');
+  buffers.gradWeight = ctx.createBuffer(sizes.weight * 4, 'conv2d.tune.gradWeight');
+  const bindings: Record<Conv2dDirection, Record<string, GPUBuffer>> = {
+    forward: { x: buffers.x, weight: buffers.weight, bias: buffers.bias, y: buffers.y },
+    backwardInput: { gradOutput: buffers.gradOutput, weight: buffers.weight, gradInput: buffers.gradInput },
+    backwardWeight: { gradOutput: buffers.gradOutput, x: buffers.x, gradWeight: buffers.gradWeight },
+  };
+  const choose = <D extends Conv2dDirection>(direction: D) =>
+    ctx.choose(tuningKey(g, direction), VARIANTS[direction], async (variant) => {
+      const record = () => run(ctx, g, direction, variant, bindings[direction], direction === 'forward' ? { HAS_BIAS: 1, RELU: 0 } : {});
+      await ctx.time(record); // compiles the pipeline and warms the caches
+      let best = Infinity;
+      for (let r = 0; r < ctx.flags.tuneRepetitions; r++) best = Math.min(best, await ctx.time(record));
+      return best;
+    }) as Promise<VariantOf<D>>;
+  try {
+    const forward = await choose('forward');
+    const backwardInput = await choose('backwardInput');
+    const backwardWeight = await choose('backwardWeight');
+    return { forward, backwardInput, backwardWeight };
+  } finally {
+    for (const buffer of Object.values(buffers)) ctx.release(buffer);
+  }
+}

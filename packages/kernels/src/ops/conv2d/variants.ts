@@ -1,0 +1,178 @@
+/**
+ * The kernel variants of each conv2d direction, their block sizes, and which one runs when the
+ * caller does not force one: the choice `tuneConv2d` remembered for this adapter and layer
+ * shape, else `defaultVariant` (register on CPU drivers, tiled elsewhere).
+ */
+import { dispatch1d, type GpuContext } from '@duet/gpu';
+import forwardDirect from '@duet/shaders/conv2d/forward_direct.wgsl';
+import forwardRegister from '@duet/shaders/conv2d/forward_register.wgsl';
+import forwardTiled from '@duet/shaders/conv2d/forward_tiled.wgsl';
+import backwardInputDirect from '@duet/shaders/conv2d/backward_input.wgsl';
+import backwardInputRegister from '@duet/shaders/conv2d/backward_input_register.wgsl';
+import backwardWeightDirect from '@duet/shaders/conv2d/backward_weight.wgsl';
+import backwardWeightRegister from '@duet/shaders/conv2d/backward_weight_register.wgsl';
+import backwardWeightTiled from '@duet/shaders/conv2d/backward_weight_tiled.wgsl';
+import backwardBias from '@duet/shaders/conv2d/backward_bias.wgsl';
+import { outHeightOf, outWidthOf, type Conv2dGeometry } from './reference';
+
+export const VARIANTS = {
+  forward: ['direct', 'register', 'tiled'],
+  // No tiled gather for gradInput: with stride > 1 most taps of an im2col tile hit no output.
+  backwardInput: ['direct', 'register'],
+  backwardWeight: ['direct', 'register', 'tiled'],
+} as const;
+
+export type Conv2dDirection = keyof typeof VARIANTS;
+export type VariantOf<D extends Conv2dDirection> = (typeof VARIANTS)[D][number];
+export type Conv2dVariant = VariantOf<Conv2dDirection>;
+
+export const KERNELS = { backwardBias };
+
+/** How a direction maps onto its kernels' grids (out = H' and W' of the geometry). */
+interface DirectionSpec {
+  readonly sources: Readonly<Record<string, string>>;
+  /** Invocations of the direct variant: one per element written. */
+  readonly items: (g: Conv2dGeometry, outH: number, outW: number) => number;
+  /** Register variant: rows of `rowLength` elements, cut into blocks of `inner`. */
+  readonly rows: (g: Conv2dGeometry, outH: number, outW: number) => number;
+  readonly rowLength: (g: Conv2dGeometry, outW: number) => number;
+  /** Register variant: channels blocked by the channel override (grid z). */
+  readonly channels: (g: Conv2dGeometry) => number;
+  readonly channelOverride: string;
+  readonly innerOverride: string;
+  /** Tiled variant: the GEMM's N (its M is Cout). */
+  readonly gemmColumns: (g: Conv2dGeometry, outH: number, outW: number) => number;
+}
+
+const taps = (g: Conv2dGeometry) => g.inChannels * g.kernelH * g.kernelW;
+
+export const DIRECTIONS: Readonly<Record<Conv2dDirection, DirectionSpec>> = {
+  forward: {
+    sources: { direct: forwardDirect, register: forwardRegister, tiled: forwardTiled },
+    items: (g, h, w) => g.batch * g.outChannels * h * w,
+    rows: (g, h) => g.batch * h,
+    rowLength: (_g, w) => w,
+    channels: (g) => g.outChannels,
+    channelOverride: 'CO_BLOCK',
+    innerOverride: 'PX_BLOCK',
+    gemmColumns: (g, h, w) => g.batch * h * w,
+  },
+  backwardInput: {
+    sources: { direct: backwardInputDirect, register: backwardInputRegister },
+    items: (g) => g.batch * g.inChannels * g.inHeight * g.inWidth,
+    rows: (g) => g.batch * g.inHeight,
+    rowLength: (g) => g.inWidth,
+    channels: (g) => g.inChannels,
+    channelOverride: 'CI_BLOCK',
+    innerOverride: 'PX_BLOCK',
+    gemmColumns: () => 0,
+  },
+  backwardWeight: {
+    sources: { direct: backwardWeightDirect, register: backwardWeightRegister, tiled: backwardWeightTiled },
+    items: (g) => g.outChannels * taps(g),
+    rows: () => 1,
+    rowLength: (g) => taps(g),
+    channels: (g) => g.outChannels,
+    channelOverride: 'CO_BLOCK',
+    innerOverride: 'TAP_BLOCK',
+    gemmColumns: (g) => taps(g),
+  },
+};
+
+export interface Blocks {
+  /** Register variant: workgroup size, channel block, block along the row. */
+  readonly wg: number;
+  readonly channel: number;
+  readonly inner: number;
+  /** Tiled variant: workgroup (WG_X, WG_Y) and reduction step. */
+  readonly wgX: number;
+  readonly wgY: number;
+  readonly tileK: number;
+}
+
+/** Largest register block (MAX_BLOCK in the register shaders). */
+const MAX_BLOCK = 8;
+
+/**
+ * Block sizes for a layer. Register blocks: a CPU driver runs 8 invocations per AVX2 vector
+ * with 16 vector registers, so about 8-16 accumulators per invocation is the sweet spot.
+ */
+export function blocksFor(ctx: GpuContext, g: Conv2dGeometry, direction: Conv2dDirection, variant: string): Blocks {
+  const spec = DIRECTIONS[direction];
+  const channels = spec.channels(g);
+  const rowLength = spec.rowLength(g, outWidthOf(g));
+  let channel = Math.min(4, channels);
+  // Prefer a channel block that divides the channel count (10 channels: 5 x 2, not 4 x 3).
+  if (channels % channel !== 0 && channels <= 2 * MAX_BLOCK) channel = [5, 3, 2].find((c) => channels % c === 0) ?? channel;
+  const inner = Math.min(4, rowLength, MAX_BLOCK);
+  // backwardWeight has few invocations (Cout*taps/blocks): small workgroups keep every core busy.
+  const wg = direction === 'backwardWeight' ? 8 : 64;
+  const wgY = g.outChannels <= 16 ? 4 : g.outChannels <= 32 ? 8 : 16;
+  const wgX = 16;
+  const tileK = Math.min(16, Math.floor(ctx.limits.maxComputeWorkgroupStorageSize / (4 * 4 * (wgX + wgY))));
+  return { wg, channel, inner, wgX, wgY, tileK };
+}
+
+/** Untuned default: register blocks on CPU drivers (barriers are expensive there), tiled elsewhere. */
+export function defaultVariant<D extends Conv2dDirection>(ctx: GpuContext, direction: D): VariantOf<D> {
+  if (ctx.adapter.isSoftware) return 'register' as VariantOf<D>;
+  return (direction === 'backwardInput' ? 'register' : 'tiled') as VariantOf<D>;
+}
+
+/** The key under which `ctx.choose` remembers a layer's variant: `conv2d:<layer shape>:<direction>`. */
+export function tuningKey(g: Conv2dGeometry, direction: Conv2dDirection): string {
+  return (
+    `conv2d:${g.batch}x${g.inChannels}x${g.inHeight}x${g.inWidth}:${g.outChannels}x${g.kernelH}x${g.kernelW}` +
+    `:s${g.strideH}x${g.strideW}:p${g.padH}x${g.padW}:d${g.dilationH}x${g.dilationW}:${direction}`
+  );
+}
+
+/**
+ * The variant `tuneConv2d` picked for this adapter and layer, if any.
+ * NOTE: reads the tuning store under the key GpuContext.choose writes
+ * (`<backend>:<adapter name>:<key>`); a `ctx.chosen(key)` in @duet/gpu would remove the duplication.
+ */
+export function rememberedVariant<D extends Conv2dDirection>(ctx: GpuContext, g: Conv2dGeometry, direction: D): VariantOf<D> | undefined {
+  const known = ctx.tuning.get(`${ctx.adapter.backend}:${ctx.adapter.name}:${tuningKey(g, direction)}`);
+  return (VARIANTS[direction] as readonly string[]).includes(known ?? '') ? (known as VariantOf<D>) : undefined;
+}
+
+/** Records one dispatch of a direction's variant: override values and grid follow the variant. */
+export function run(
+  ctx: GpuContext,
+  g: Conv2dGeometry,
+  direction: Conv2dDirection,
+  variant: string,
+  bindings: Readonly<Record<string, GPUBuffer>>,
+  flags: Readonly<Record<string, number>> = {},
+): void {
+  const spec = DIRECTIONS[direction];
+  const source = spec.sources[variant as keyof typeof spec.sources] as string | undefined;
+  if (!source) throw new Error(`conv2d: ${direction} has no variant '${variant}' (have: ${Object.keys(spec.sources).join(', ')})`);
+  const outH = outHeightOf(g);
+  const outW = outWidthOf(g);
+  const maxGroups = ctx.limits.maxComputeWorkgroupsPerDimension;
+  const base = { ...g, outHeight: outH, outWidth: outW };
+  const name = `conv2d/${direction}_${variant}`;
+  if (variant === 'direct') {
+    const WG = 64;
+    const size = spec.items(g, outH, outW);
+    const kernel = ctx.kernel({ name, source, overrides: { WG, ...flags } });
+    ctx.dispatch(kernel, bindings, { ...base, size }, dispatch1d(size, WG, maxGroups));
+    return;
+  }
+  const blocks = blocksFor(ctx, g, direction, variant);
+  if (variant === 'register') {
+    // Rows of the block run along W' (forward), W (backwardInput) or the taps (backwardWeight).
+    const size = spec.rows(g, outH, outW) * Math.ceil(spec.rowLength(g, outW) / blocks.inner);
+    const channelBlocks = Math.ceil(spec.channels(g) / blocks.channel);
+    const kernel = ctx.kernel({ name, source, overrides: { WG: blocks.wg, [spec.channelOverride]: blocks.channel, [spec.innerOverride]: blocks.inner, ...flags } });
+    const [gx, gy] = dispatch1d(size, blocks.wg, maxGroups);
+    ctx.dispatch(kernel, bindings, { ...base, size }, [gx, gy, channelBlocks]);
+    return;
+  }
+  // tiled: an implicit GEMM of (Cout) x (size) tiles of (4 WG_Y) x (4 WG_X).
+  const size = spec.gemmColumns(g, outH, outW);
+  const kernel = ctx.kernel({ name, source, overrides: { WG_X: blocks.wgX, WG_Y: blocks.wgY, TILE_K: blocks.tileK, ...flags } });
+  ctx.dispatch(kernel, bindings, { ...base, size }, [Math.ceil(size / (4 * blocks.wgX)), Math.ceil(g.outChannels / (4 * blocks.wgY)), 1]);
+}
