@@ -1,0 +1,156 @@
+/**
+ * Optimizer update kernels: SGD (momentum, dampening, nesterov, weight decay) and Adam / AdamW,
+ * matching torch.optim. Each step updates the parameter and its state in place with ONE
+ * dispatch over a flat range of elements. Lay every parameter of a model out in one flat buffer
+ * (params, grads and each state its own flat buffer, same layout; see `flatLayout`) and a whole
+ * training step's update is one dispatch; a single tensor works the same way.
+ */
+import { dispatch1d, type GpuContext } from '@duet/gpu';
+import sgdSource from '@duet/shaders/optim/sgd.wgsl';
+import adamSource from '@duet/shaders/optim/adam.wgsl';
+import { numel, type GpuArray } from '../../array';
+import type { OpDef } from '../../op';
+
+const WG = 256;
+
+/** A run of elements [offset, offset + size) of the flat buffers; the whole buffer by default. */
+export interface FlatRange {
+  readonly offset: number;
+  readonly size: number;
+}
+
+export interface SgdBuffers {
+  /** Updated in place. */
+  readonly param: GpuArray;
+  readonly grad: GpuArray;
+  /** Same size as param, updated in place; needed when momentum != 0. Its content before step 1 does not matter. */
+  readonly momentumBuffer?: GpuArray;
+}
+
+export interface SgdHyper {
+  readonly lr: number;
+  readonly momentum?: number;
+  readonly dampening?: number;
+  readonly weightDecay?: number;
+  readonly nesterov?: boolean;
+}
+
+export interface AdamBuffers {
+  /** Updated in place. */
+  readonly param: GpuArray;
+  readonly grad: GpuArray;
+  /** First and second moment estimates, same size as param, zeroed before step 1, updated in place. */
+  readonly expAvg: GpuArray;
+  readonly expAvgSq: GpuArray;
+}
+
+export interface AdamHyper {
+  readonly lr: number;
+  readonly beta1?: number;
+  readonly beta2?: number;
+  readonly eps?: number;
+  readonly weightDecay?: number;
+  /** AdamW: weight decay shrinks the parameter directly instead of joining the gradient. */
+  readonly decoupledWeightDecay?: boolean;
+}
+
+/**
+ * One torch.optim.SGD step, in place. `step` counts from 1 (the step being taken): at step 1
+ * the momentum buffer is set to the update direction, as PyTorch does when it creates it.
+ * param, grad, momentumBuffer: (N) -> param, momentumBuffer updated over `range`.
+ */
+export function sgdStep(ctx: GpuContext, buffers: SgdBuffers, hyper: SgdHyper, step: number, range?: FlatRange): void {
+  const { lr, momentum = 0, dampening = 0, weightDecay = 0, nesterov = false } = hyper;
+  checkStep(step);
+  if (nesterov && (momentum <= 0 || dampening !== 0)) {
+    throw new Error('sgdStep: nesterov momentum requires a momentum and zero dampening (as in torch.optim.SGD)');
+  }
+  const { offset, size } = checkRange('sgdStep', buffers.param, [buffers.grad, momentum !== 0 ? buffers.momentumBuffer : undefined], range);
+  if (momentum !== 0 && !buffers.momentumBuffer) throw new Error('sgdStep: momentum needs a momentumBuffer');
+  // With no momentum the kernel never touches the buffer, but WebGPU still wants one bound.
+  const placeholder = buffers.momentumBuffer ? null : ctx.createBuffer(4, 'sgd.noMomentumBuffer');
+  const momentumBuffer = buffers.momentumBuffer?.buffer ?? (placeholder as GPUBuffer);
+  const kernel = ctx.kernel({ name: 'optim/sgd', source: sgdSource, overrides: { WG } });
+  ctx.dispatch(
+    kernel,
+    { param: buffers.param.buffer, grad: buffers.grad.buffer, momentumBuffer },
+    { offset, size, lr, momentum, oneMinusDampening: 1 - dampening, weightDecay, nesterov: nesterov ? 1 : 0, firstStep: step === 1 ? 1 : 0 },
+    dispatch1d(size, WG, ctx.limits.maxComputeWorkgroupsPerDimension),
+  );
+  if (placeholder) ctx.release(placeholder);
+}
+
+/**
+ * One torch.optim.Adam step (or AdamW with `decoupledWeightDecay`), in place, amsgrad off.
+ * `step` counts from 1 (the step being taken) and sets the bias corrections.
+ * param, grad, expAvg, expAvgSq: (N) -> param, expAvg, expAvgSq updated over `range`.
+ */
+export function adamStep(ctx: GpuContext, buffers: AdamBuffers, hyper: AdamHyper, step: number, range?: FlatRange): void {
+  const { lr, beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weightDecay = 0, decoupledWeightDecay = false } = hyper;
+  checkStep(step);
+  const { offset, size } = checkRange('adamStep', buffers.param, [buffers.grad, buffers.expAvg, buffers.expAvgSq], range);
+  const kernel = ctx.kernel({ name: 'optim/adam', source: adamSource, overrides: { WG } });
+  ctx.dispatch(
+    kernel,
+    { param: buffers.param.buffer, grad: buffers.grad.buffer, expAvg: buffers.expAvg.buffer, expAvgSq: buffers.expAvgSq.buffer },
+    {
+      offset,
+      size,
+      beta1,
+      oneMinusBeta1: 1 - beta1,
+      beta2,
+      oneMinusBeta2: 1 - beta2,
+      eps,
+      weightDecay: decoupledWeightDecay ? 0 : weightDecay,
+      decay: decoupledWeightDecay ? 1 - lr * weightDecay : 1,
+      stepSize: lr / (1 - beta1 ** step),
+      biasCorrection2Sqrt: Math.sqrt(1 - beta2 ** step),
+    },
+    dispatch1d(size, WG, ctx.limits.maxComputeWorkgroupsPerDimension),
+  );
+}
+
+/** One torch.optim.AdamW step: adamStep with decoupled weight decay, PyTorch's default 1e-2. */
+export function adamwStep(ctx: GpuContext, buffers: AdamBuffers, hyper: Omit<AdamHyper, 'decoupledWeightDecay'>, step: number, range?: FlatRange): void {
+  adamStep(ctx, buffers, { weightDecay: 1e-2, ...hyper, decoupledWeightDecay: true }, step, range);
+}
+
+/**
+ * Offsets of tensors of the given sizes packed into one flat buffer, each start rounded up to
+ * `alignElements` (64 floats = 256 bytes, WebGPU's usual minStorageBufferOffsetAlignment) so
+ * each tensor can also be bound on its own as a sub-range. Padding must hold zeros in every
+ * buffer (param, grad, state): then both updates leave it at zero.
+ */
+export function flatLayout(sizes: readonly number[], alignElements = 64): { offsets: number[]; total: number } {
+  const offsets: number[] = [];
+  let total = 0;
+  for (const size of sizes) {
+    total = Math.ceil(total / alignElements) * alignElements;
+    offsets.push(total);
+    total += size;
+  }
+  return { offsets, total };
+}
+
+function checkStep(step: number): void {
+  if (!Number.isInteger(step) || step < 1) throw new Error(`optimizer step must be an integer >= 1, got ${step}`);
+}
+
+function checkRange(what: string, param: GpuArray, others: (GpuArray | undefined)[], range?: FlatRange): FlatRange {
+  const n = numel(param);
+  for (const other of others) {
+    if (other && numel(other) !== n) throw new Error(`${what}: buffers differ in size (${numel(other)} vs param ${n})`);
+  }
+  const { offset, size } = range ?? { offset: 0, size: n };
+  if (!Number.isInteger(offset) || !Number.isInteger(size) || offset < 0 || size < 0 || offset + size > n) {
+    throw new Error(`${what}: range [${offset}, ${offset + size}) is outside the ${n} elements`);
+  }
+  return { offset, size };
+}
+
+export const optimOp: OpDef = {
+  name: 'optim',
+  shaders: ['optim/sgd.wgsl', 'optim/adam.wgsl'],
+  differentiable: 'parameter updates are not differentiated',
+  tolerance: { atol: 1e-6, rtol: 1e-5 },
+};
