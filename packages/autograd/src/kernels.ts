@@ -1,0 +1,12 @@
+/**
+ * The kernels autograd dispatches, gathered in one place. NOTE: @duet/kernels' index does not
+ * export every op yet (the lead adds each to it as it lands), so the ops are imported from their
+ * own folders here; once the index exports them, this file becomes `export … from '@duet/kernels'`.
+ */
+export { empty, fromData, free, numel, reshape as reshapeArray, toData, toUint32, zeros, type GpuArray } from '@duet/kernels';
+export { unary, unaryBackward, type UnaryOp } from '@duet/kernels';
+export { binary, binaryBackwardInput, broadcastShapes, type BinaryOp } from '../../kernels/src/ops/binary/index';
+export { reduce, reduceBackward, argmax, type ReduceOp } from '../../kernels/src/ops/reduce/index';
+export { matmul, matmulBackward } from '../../kernels/src/ops/matmul/index';
+export { concat, concatBackward } from '../../kernels/src/ops/concat/index';
+export { slice, sliceBackward } from '../../kernels/src/ops/slice/index';
