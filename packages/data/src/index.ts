@@ -5,3 +5,4 @@
 export { DataError, IdxError, WavError } from './errors';
 export { decodeWav, encodeWav, type DecodedWav, type WavEncoding, type WavFormat } from './wav';
 export { parseIdx, parseIdxImages, parseIdxLabels, type IdxArray, type IdxImages } from './idx';
+export { parseRecordingName, type RecordingName } from './names';

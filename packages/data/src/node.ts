@@ -4,3 +4,15 @@
  */
 export * from './index';
 export { findMnistFiles, loadMnist, mnistPackageDir, readMaybeGzip, type Mnist, type MnistFiles, type MnistSplit } from './mnist';
+export {
+  cacheDataDir,
+  findAudioCorpus,
+  locateCorpus,
+  resolveAudioDir,
+  scanCorpus,
+  type Corpus,
+  type CorpusEntry,
+  type CorpusKind,
+  type CorpusLocation,
+  type FoundCorpus,
+} from './corpus';
