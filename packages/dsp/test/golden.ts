@@ -20,7 +20,11 @@ export interface LogMelCase {
   shape: number[];
   db: number[];
 }
-export interface ResampleCase { origFreq: number; newFreq: number; signal: number[]; values: number[] }
+export interface ResampleCase {
+  origFreq: number; newFreq: number; signal: number[];
+  /** torchaudio on the float32 signal (its filter in float32) and on the float64 signal. */
+  values: number[]; values64: number[];
+}
 
 export interface Golden {
   versions: Record<string, string>;
