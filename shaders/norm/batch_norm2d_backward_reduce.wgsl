@@ -22,8 +22,8 @@ var<workgroup> partial: array<vec2<f32>, WG>;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  if (wid.x >= params.channels) { return; }
   let c = wid.x;
-  if (c >= params.channels) { return; }
   let n = params.batch * params.spatial;
   let m = mean[c];
   var acc = vec2<f32>(0.0, 0.0);

@@ -41,8 +41,8 @@ fn workgroupSum(lid: u32, v: f32) -> f32 {
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  if (wid.x >= params.channels) { return; }
   let c = wid.x;
-  if (c >= params.channels) { return; }
   let n = params.batch * params.spatial;
   var sum = 0.0;
   for (var k = lid; k < n; k += WG) { sum += x[at(c, k)]; }
