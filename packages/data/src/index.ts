@@ -6,3 +6,20 @@ export { DataError, IdxError, WavError } from './errors';
 export { decodeWav, encodeWav, type DecodedWav, type WavEncoding, type WavFormat } from './wav';
 export { parseIdx, parseIdxImages, parseIdxLabels, type IdxArray, type IdxImages } from './idx';
 export { parseRecordingName, type RecordingName } from './names';
+export { checkSeed, mixSeed, mulberry32, permutation, shuffleInPlace } from './random';
+export {
+  analyzeSplit,
+  leaveOneSpeakerOut,
+  officialSplit,
+  OFFICIAL_TEST_REPETITIONS,
+  randomSplit,
+  speakerSplit,
+  speakersOf,
+  type LabelStats,
+  type SetStats,
+  type Split,
+  type SplitAnalysis,
+  type SplitItem,
+  type SplitStrategy,
+} from './split';
+export { escapesBase, formatSplitCsv, isAbsolutePath, parseSplitCsv, type SplitRow } from './split_csv';

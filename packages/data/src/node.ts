@@ -16,3 +16,4 @@ export {
   type CorpusLocation,
   type FoundCorpus,
 } from './corpus';
+export { readSplitCsv, writeSplit, writeSplitCsv, type ResolvedSplitRow } from './split_files';
