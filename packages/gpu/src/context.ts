@@ -213,9 +213,14 @@ export class GpuContext {
     return buffer;
   }
 
-  /** Overwrites the start of an existing buffer (ordered with respect to submits). */
+  /**
+   * Overwrites part of an existing buffer, after everything recorded so far.
+   * NOTE: a queue write runs before work recorded but not yet submitted, so recorded work is
+   * submitted first; otherwise a step could read the values meant for the next one.
+   */
   write(buffer: GPUBuffer, data: ArrayBufferView, byteOffset = 0): void {
     this.assertAlive();
+    if (this.encoder) this.flush();
     this.device.queue.writeBuffer(buffer, byteOffset, data.buffer, data.byteOffset, data.byteLength);
   }
 

@@ -69,6 +69,15 @@ describeGpu('GpuContext', (gpu) => {
     await ctx.sync();
   });
 
+  itGpu('orders a write after the work recorded before it', async () => {
+    const ctx = gpu();
+    const y = ctx.upload(new Float32Array([1, 2, 3, 4]), 'y');
+    ctx.clear(y, 16);
+    ctx.write(y, new Float32Array([5, 6]));
+    expect([...(await ctx.readFloat32(y, 4))]).toEqual([5, 6, 0, 0]);
+    ctx.release(y);
+  });
+
   itGpu('reuses a released buffer only after the next submit', () => {
     const ctx = gpu();
     const inUseBefore = ctx.poolStats.bytesInUse;
