@@ -5,3 +5,4 @@ export * from './ops/elementwise';
 export * from './ops/reduce';
 export * from './ops/shape';
 export * from './ops/linalg';
+export * from './ops/nn';

@@ -10,3 +10,7 @@ export { reduce, reduceBackward, argmax, type ReduceOp } from '../../kernels/src
 export { matmul, matmulBackward } from '../../kernels/src/ops/matmul/index';
 export { concat, concatBackward } from '../../kernels/src/ops/concat/index';
 export { slice, sliceBackward } from '../../kernels/src/ops/slice/index';
+export { softmax as softmaxKernel, logSoftmax as logSoftmaxKernel, softmaxBackward, logSoftmaxBackward } from '../../kernels/src/ops/softmax/index';
+export { conv2d as conv2dKernel, conv2dBackwardInput, conv2dBackwardWeight, conv2dBackwardBias, type Conv2dOptions } from '../../kernels/src/ops/conv2d/index';
+export { batchNorm2d as batchNorm2dKernel, batchNorm2dBackward } from '../../kernels/src/ops/batch_norm2d/index';
+export { sgdStep, adamStep, type SgdHyper, type AdamHyper } from '../../kernels/src/ops/optim/index';

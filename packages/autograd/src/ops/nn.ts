@@ -1,0 +1,72 @@
+/** Neural-network ops on tensors: softmax, logSoftmax, conv2d, batchNorm2d. */
+import {
+  batchNorm2dBackward, batchNorm2dKernel, conv2dBackwardBias, conv2dBackwardInput, conv2dBackwardWeight, conv2dKernel,
+  free, logSoftmaxBackward, logSoftmaxKernel, softmaxBackward, softmaxKernel, unaryBackward, type Conv2dOptions, type GpuArray,
+} from '../kernels';
+import { record, Tensor } from '../tensor';
+
+// x: (..., C) -> (..., C), over the last axis
+export function softmax(x: Tensor): Tensor {
+  const y = softmaxKernel(x.ctx, x.data);
+  return record('softmax', y, [x], (g) => [softmaxBackward(x.ctx, y, g)]);
+}
+
+// x: (..., C) -> (..., C), over the last axis
+export function logSoftmax(x: Tensor): Tensor {
+  const y = logSoftmaxKernel(x.ctx, x.data);
+  return record('logSoftmax', y, [x], (g) => [logSoftmaxBackward(x.ctx, y, g)]);
+}
+
+export interface Conv2dArgs extends Conv2dOptions {
+  /** Fuse a relu into the convolution (its mask is the output > 0 in the backward). */
+  readonly relu?: boolean;
+}
+
+// x: (B, Cin, H, W), weight: (Cout, Cin, kH, kW), bias: (Cout) -> (B, Cout, H', W')
+export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor, args: Conv2dArgs = {}): Tensor {
+  const ctx = x.ctx;
+  const geometry: Conv2dOptions = { stride: args.stride, padding: args.padding, dilation: args.dilation };
+  const y = conv2dKernel(ctx, x.data, weight.data, bias?.data ?? null, { ...geometry, relu: args.relu });
+  const parents = bias ? [x, weight, bias] : [x, weight];
+  return record(args.relu ? 'conv2d+relu' : 'conv2d', y, parents, (gradOutput, needs) => {
+    // relu'(y) with y the relu's output: y > 0 exactly where its input was > 0.
+    const g = args.relu ? unaryBackward(ctx, 'relu', y, gradOutput) : gradOutput;
+    const grads: (GpuArray | null)[] = [
+      needs[0] ? conv2dBackwardInput(ctx, g, weight.data, x.shape, geometry) : null,
+      needs[1] ? conv2dBackwardWeight(ctx, g, x.data, weight.shape, geometry) : null,
+    ];
+    if (bias) grads.push(needs[2] ? conv2dBackwardBias(ctx, g) : null);
+    if (g !== gradOutput) free(ctx, g);
+    return grads;
+  });
+}
+
+export interface BatchNorm2dArgs {
+  /** Batch statistics and a running-stats update when true; the running statistics when false. */
+  readonly training: boolean;
+  readonly momentum?: number;
+  readonly eps?: number;
+}
+
+// x: (B, C, H, W), weight, bias, runningMean, runningVar: (C) -> (B, C, H, W)
+/**
+ * Batch normalisation per channel. In training the running statistics (plain arrays, not
+ * tensors: they get no gradient) are updated in place. NOTE: eval mode records no backward
+ * (the kernels have none for it); backpropagating through it throws, naming the op.
+ */
+export function batchNorm2d(x: Tensor, weight: Tensor, bias: Tensor, runningMean: GpuArray, runningVar: GpuArray, args: BatchNorm2dArgs): Tensor {
+  const ctx = x.ctx;
+  const { output, saveMean, saveInvstd } = batchNorm2dKernel(ctx, x.data, { weight: weight.data, bias: bias.data, runningMean, runningVar }, args);
+  if (!args.training) return record('batchNorm2d(eval)', output, [x, weight, bias], null);
+  // Held as tensors so the step's scope frees them with the other intermediates.
+  const mean = new Tensor(ctx, saveMean!);
+  const invstd = new Tensor(ctx, saveInvstd!);
+  return record('batchNorm2d', output, [x, weight, bias], (g, needs) => {
+    const { gradInput, gradWeight, gradBias } = batchNorm2dBackward(ctx, x.data, g, weight.data, mean.data, invstd.data);
+    return [gradInput, gradWeight, gradBias].map((grad, k) => {
+      if (needs[k]) return grad;
+      free(ctx, grad);
+      return null;
+    });
+  });
+}

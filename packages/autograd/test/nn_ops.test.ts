@@ -1,0 +1,31 @@
+import { describeGpu, itGpu } from '@duet/gpu/testing';
+import { fromData, zeros } from '@duet/kernels';
+import * as F from '../src/index';
+import { gradcheck, input } from './gradcheck';
+
+describeGpu('tape: nn ops vs finite differences', (gpu) => {
+  itGpu('softmax and logSoftmax over the last axis', async () => {
+    const ctx = gpu();
+    await gradcheck(ctx, ([x]) => F.softmax(x), [input([2, 5], 1, -2, 2)], 'softmax');
+    await gradcheck(ctx, ([x]) => F.logSoftmax(x), [input([3, 4], 2, -2, 2)], 'logSoftmax');
+  });
+
+  itGpu('conv2d with stride, padding, bias and a fused relu', async () => {
+    const ctx = gpu();
+    await gradcheck(ctx, ([x, w, b]) => F.conv2d(x, w, b, { stride: 2, padding: 1 }), [input([1, 2, 5, 4], 1), input([3, 2, 3, 3], 2), input([3], 3)], 'conv2d s2 p1');
+    await gradcheck(ctx, ([x, w]) => F.conv2d(x, w, undefined, { stride: 3 }), [input([2, 1, 5, 5], 4), input([2, 1, 2, 2], 5)], 'conv2d s3 no bias');
+    await gradcheck(ctx, ([x, w, b]) => F.conv2d(x, w, b, { relu: true }), [input([1, 1, 4, 5], 6), input([2, 1, 3, 3], 7), input([2], 8, -1, 1, 0.5)], 'conv2d+relu');
+  });
+
+  itGpu('batchNorm2d in training mode', async () => {
+    const ctx = gpu();
+    const runningMean = zeros(ctx, [3], 'runningMean');
+    const runningVar = fromData(ctx, new Float32Array([1, 1, 1]), [3], 'runningVar');
+    await gradcheck(
+      ctx,
+      ([x, w, b]) => F.batchNorm2d(x, w, b, runningMean, runningVar, { training: true }),
+      [input([2, 3, 2, 3], 1, -2, 2), input([3], 2, 0.5, 1.5), input([3], 3)],
+      'batchNorm2d',
+    );
+  });
+});
