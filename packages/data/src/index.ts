@@ -23,3 +23,4 @@ export {
   type SplitStrategy,
 } from './split';
 export { escapesBase, formatSplitCsv, isAbsolutePath, parseSplitCsv, type SplitRow } from './split_csv';
+export { batchCount, epochBatches, wavBatches, type EpochOptions, type WavBatch, type WavBatchOptions, type WavItem } from './batching';

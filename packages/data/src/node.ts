@@ -2,7 +2,12 @@
  * @duet/data/node: everything in `@duet/data` plus the parts that touch the file system or the
  * network (corpus folders, MNIST files, split CSV files, streaming loaders, downloads).
  */
+import { readFile } from 'node:fs/promises';
+
 export * from './index';
+
+/** The `read` for wavBatches in Node: a file's bytes. */
+export const readFileBytes = (file: string): Promise<Uint8Array> => readFile(file);
 export { findMnistFiles, loadMnist, mnistPackageDir, readMaybeGzip, type Mnist, type MnistFiles, type MnistSplit } from './mnist';
 export {
   cacheDataDir,
