@@ -4,6 +4,28 @@
  * under shaders/ is owned by exactly one op.
  */
 import type { OpDef } from './op';
+import { batchNorm2dOp } from './ops/batch_norm2d/index';
+import { binaryOp } from './ops/binary/index';
+import { concatOp } from './ops/concat/index';
+import { conv2dOp } from './ops/conv2d/index';
+import { crossEntropyOp } from './ops/cross_entropy/index';
+import { matmulOp } from './ops/matmul/index';
+import { optimOp } from './ops/optim/index';
+import { reduceOp } from './ops/reduce/index';
+import { sliceOp } from './ops/slice/index';
+import { softmaxOp } from './ops/softmax/index';
 import { unaryOp } from './ops/unary/index';
 
-export const ops: readonly OpDef[] = [unaryOp];
+export const ops: readonly OpDef[] = [
+  unaryOp,
+  binaryOp,
+  reduceOp,
+  softmaxOp,
+  crossEntropyOp,
+  matmulOp,
+  conv2dOp,
+  batchNorm2dOp,
+  optimOp,
+  concatOp,
+  sliceOp,
+];
