@@ -1,0 +1,90 @@
+/**
+ * max_pool2d (NCHW, -infinity padding, floor output size) returning the output and the argmax
+ * indices, and its backward as a deterministic gather through those indices.
+ */
+import { dispatch1d, type GpuContext } from '@duet/gpu';
+import forwardSource from '@duet/shaders/pool/max_pool2d.wgsl';
+import backwardSource from '@duet/shaders/pool/max_pool2d_backward.wgsl';
+import { empty, type GpuArray } from '../../array';
+import type { OpDef } from '../../op';
+import { poolOutSize, type MaxPool2dGeometry } from './reference';
+
+export type { MaxPool2dGeometry } from './reference';
+
+const WG = 64;
+type Pair = number | readonly [number, number];
+
+export interface MaxPool2dOptions {
+  /** (kH, kW) or one value for both. */
+  readonly kernelSize: Pair;
+  /** Defaults to kernelSize, as in PyTorch. */
+  readonly stride?: Pair;
+  /** Implicit -infinity padding on each side, at most half the kernel; default 0. */
+  readonly padding?: Pair;
+}
+
+/** The geometry of a call; throws for padding over half the kernel (PyTorch's rule). */
+export function maxPool2dGeometry(inputShape: readonly number[], options: MaxPool2dOptions): MaxPool2dGeometry {
+  if (inputShape.length !== 4) throw new Error(`max_pool2d: x must be (B, C, H, W), got [${inputShape.join(', ')}]`);
+  const [batch, channels, inHeight, inWidth] = inputShape;
+  const [kernelH, kernelW] = pair(options.kernelSize, 'kernelSize', 1);
+  const [strideH, strideW] = pair(options.stride ?? options.kernelSize, 'stride', 1);
+  const [padH, padW] = pair(options.padding ?? 0, 'padding', 0);
+  if (2 * padH > kernelH || 2 * padW > kernelW) throw new Error(`max_pool2d: padding ${padH}x${padW} is over half the kernel ${kernelH}x${kernelW}`);
+  const g = { batch, channels, inHeight, inWidth, kernelH, kernelW, strideH, strideW, padH, padW };
+  if (maxPool2dOutputShape(g).some((d) => d < 1)) throw new Error(`max_pool2d: kernel ${kernelH}x${kernelW} does not fit the ${inHeight}x${inWidth} input`);
+  return g;
+}
+
+/** (B, C, H', W'). */
+export function maxPool2dOutputShape(g: MaxPool2dGeometry): [number, number, number, number] {
+  return [g.batch, g.channels, poolOutSize(g.inHeight, g.kernelH, g.strideH, g.padH), poolOutSize(g.inWidth, g.kernelW, g.strideW, g.padW)];
+}
+
+/** x: (B, C, H, W) -> output: (B, C, H', W'), indices: (B, C, H', W') u32 (flat within each H x W plane). */
+export function maxPool2d(ctx: GpuContext, x: GpuArray, options: MaxPool2dOptions): { output: GpuArray; indices: GpuArray } {
+  const g = maxPool2dGeometry(x.shape, options);
+  const shape = maxPool2dOutputShape(g);
+  const output = empty(ctx, shape, 'max_pool2d.output');
+  const indices = empty(ctx, shape, 'max_pool2d.indices', 'u32');
+  const size = output.shape.reduce((a, b) => a * b, 1);
+  const kernel = ctx.kernel({ name: 'max_pool2d', source: forwardSource, overrides: { WG } });
+  ctx.dispatch(kernel, { x: x.buffer, y: output.buffer, indices: indices.buffer }, params(g, size), dispatch1d(size, WG, ctx.limits.maxComputeWorkgroupsPerDimension));
+  return { output, indices };
+}
+
+/** gradOutput, indices: (B, C, H', W') -> gradInput: (B, C, H, W). */
+export function maxPool2dBackward(ctx: GpuContext, gradOutput: GpuArray, indices: GpuArray, inputShape: readonly number[], options: MaxPool2dOptions): GpuArray {
+  const g = maxPool2dGeometry(inputShape, options);
+  const expected = maxPool2dOutputShape(g).join();
+  if (gradOutput.shape.join() !== expected || indices.shape.join() !== expected) {
+    throw new Error(`max_pool2d: gradOutput [${gradOutput.shape.join(', ')}] and indices [${indices.shape.join(', ')}] must be [${expected}]`);
+  }
+  const gradInput = empty(ctx, inputShape, 'max_pool2d.gradInput');
+  const size = inputShape.reduce((a, b) => a * b, 1);
+  const kernel = ctx.kernel({ name: 'max_pool2d_backward', source: backwardSource, overrides: { WG } });
+  ctx.dispatch(kernel, { gradOutput: gradOutput.buffer, indices: indices.buffer, gradInput: gradInput.buffer }, params(g, size), dispatch1d(size, WG, ctx.limits.maxComputeWorkgroupsPerDimension));
+  return gradInput;
+}
+
+function params(g: MaxPool2dGeometry, size: number) {
+  const [, , outHeight, outWidth] = maxPool2dOutputShape(g);
+  const { inHeight, inWidth, kernelH, kernelW, strideH, strideW, padH, padW } = g;
+  return { size, inHeight, inWidth, outHeight, outWidth, kernelH, kernelW, strideH, strideW, padH, padW };
+}
+
+function pair(value: Pair, what: string, min: number): [number, number] {
+  const [a, b] = typeof value === 'number' ? [value, value] : value;
+  for (const v of [a, b]) {
+    if (!Number.isInteger(v) || v < min) throw new Error(`max_pool2d: ${what} must be integers >= ${min}, got ${String(value)}`);
+  }
+  return [a, b];
+}
+
+export const maxPool2dOp: OpDef = {
+  name: 'max_pool2d',
+  shaders: ['pool/max_pool2d.wgsl', 'pool/max_pool2d_backward.wgsl'],
+  differentiable: true,
+  // A max selects one float32 exactly; the backward adds at most ceil(k/s)^2 of them.
+  tolerance: { atol: 0, rtol: 0, gradAtol: 1e-6, gradRtol: 1e-6 },
+};
