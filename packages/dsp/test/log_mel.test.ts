@@ -10,13 +10,13 @@ import { fromData, free, toData } from '@duet/kernels';
 import { melSpectrogramConfig } from '../src/config';
 import { MelSpectrogram, melSpectrogram } from '../src/mel_spectrogram';
 import { melSpectrogramReference } from '../src/mel_spectrogram_reference';
-import { golden, maxDbError, readFsdd, type LogMelCase } from './golden';
+import { FSDD_DIR, golden, maxDbError, readFsdd, type LogMelCase } from './golden';
 
 const TOLERANCE_DB = 0.01;
 
 function signalOf(c: LogMelCase): Float32Array | null {
   if (c.signal) return Float32Array.from(c.signal);
-  const pcm = readFsdd(c.file!);
+  const pcm = readFsdd(FSDD_DIR, c.file!);
   if (pcm) {
     // The fixture records what torchaudio read: a different file must not pass silently.
     expect(pcm.length).toBe(c.samples);
