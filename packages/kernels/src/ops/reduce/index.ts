@@ -9,6 +9,7 @@ import argmaxSource from '@duet/shaders/reduce/argmax.wgsl';
 import maxBackwardSource from '@duet/shaders/reduce/max_backward.wgsl';
 import reduceSource from '@duet/shaders/reduce/reduce.wgsl';
 import reduceBackwardSource from '@duet/shaders/reduce/reduce_backward.wgsl';
+import reduceWideSource from '@duet/shaders/reduce/reduce_wide.wgsl';
 import { empty, free, reshape, type GpuArray } from '../../array';
 import type { OpDef } from '../../op';
 
@@ -25,6 +26,29 @@ export interface ReduceOptions {
   readonly keepdim?: boolean;
 }
 
+/**
+ * How sum/mean/max walk the axis: 'serial', one invocation per output element (many outputs);
+ * 'wide', one workgroup per output element (few outputs, long axis). Default: by shape.
+ */
+export type ReduceStrategy = 'serial' | 'wide';
+
+// Below this many outputs a serial reduction leaves most of a GPU idle, and past this axis
+// length one invocation's walk dominates the dispatch.
+const WIDE_MAX_OUTPUTS = 1024;
+const WIDE_MIN_AXIS = 512;
+
+/**
+ * The default strategy. NOTE: on lavapipe serial won at every shape measured, a full sum of
+ * 262144 values included (2.9 ms against 9.1 ms: barriers are dear on a CPU driver), so
+ * software adapters always walk serially. On hardware adapters wide is picked for few outputs
+ * and long axes, where one GPU thread walking the whole axis would dominate; that threshold
+ * is not measured yet (no hardware adapter here).
+ */
+export function reduceStrategy(ctx: GpuContext, outputs: number, axisSize: number): ReduceStrategy {
+  if (ctx.adapter.isSoftware) return 'serial';
+  return outputs < WIDE_MAX_OUTPUTS && axisSize >= WIDE_MIN_AXIS ? 'wide' : 'serial';
+}
+
 /** The (outer, axis, inner) view of `shape` around `axis`, and the reduced shape. */
 export function reduceGeometry(shape: readonly number[], options: ReduceOptions): { outer: number; axisSize: number; inner: number; axis: number; outShape: number[] } {
   const rank = shape.length;
@@ -37,14 +61,21 @@ export function reduceGeometry(shape: readonly number[], options: ReduceOptions)
 }
 
 /** y = sum / mean / max of x over one axis: (..., A, ...) -> (..., [1,] ...). */
-export function reduce(ctx: GpuContext, op: ReduceOp, x: GpuArray, options: ReduceOptions): GpuArray {
+export function reduce(ctx: GpuContext, op: ReduceOp, x: GpuArray, options: ReduceOptions & { readonly strategy?: ReduceStrategy }): GpuArray {
   const { outer, axisSize, inner, outShape } = reduceGeometry(x.shape, options);
   if (op === 'max' && axisSize === 0) throw new Error(`reduce max: axis ${options.axis} of [${x.shape.join(', ')}] is empty`);
   const y = empty(ctx, outShape, `reduce.${op}`);
   const size = outer * inner;
   if (size === 0) return y;
-  const kernel = ctx.kernel({ name: `reduce/${op}`, source: reduceSource, overrides: { OP: REDUCE_OPS[op], WG } });
-  ctx.dispatch(kernel, { x: x.buffer, y: y.buffer }, { size, axisSize, inner }, dispatch1d(size, WG, ctx.limits.maxComputeWorkgroupsPerDimension));
+  const max = ctx.limits.maxComputeWorkgroupsPerDimension;
+  const params = { size, axisSize, inner };
+  if ((options.strategy ?? reduceStrategy(ctx, size, axisSize)) === 'wide') {
+    const kernel = ctx.kernel({ name: `reduce_wide/${op}`, source: reduceWideSource, overrides: { OP: REDUCE_OPS[op], WG } });
+    ctx.dispatch(kernel, { x: x.buffer, y: y.buffer }, params, dispatch1d(size, 1, max));
+  } else {
+    const kernel = ctx.kernel({ name: `reduce/${op}`, source: reduceSource, overrides: { OP: REDUCE_OPS[op], WG } });
+    ctx.dispatch(kernel, { x: x.buffer, y: y.buffer }, params, dispatch1d(size, WG, max));
+  }
   return y;
 }
 
@@ -122,7 +153,7 @@ export function broadcastAxes(from: readonly number[], to: readonly number[]): n
 
 export const reduceOp: OpDef = {
   name: 'reduce',
-  shaders: ['reduce/reduce.wgsl', 'reduce/argmax.wgsl', 'reduce/reduce_backward.wgsl', 'reduce/max_backward.wgsl'],
+  shaders: ['reduce/reduce.wgsl', 'reduce/reduce_wide.wgsl', 'reduce/argmax.wgsl', 'reduce/reduce_backward.wgsl', 'reduce/max_backward.wgsl'],
   differentiable: true,
   // Sums accumulate axisSize float32 terms in order.
   tolerance: { atol: 1e-5, rtol: 1e-5, gradAtol: 1e-6, gradRtol: 1e-5 },

@@ -2,13 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { sizeOf } from '@duet/gpu';
 import { describeGpu, expectClose, itGpu, numericGradient, randomArray } from '@duet/gpu/testing';
 import { fromData, free, toData, toUint32 } from '../../array';
-import { argmax, REDUCE_OPS, reduce, reduceBackward, reduceGeometry, reduceOp, sumTo, type ReduceOp } from './index';
+import { argmax, REDUCE_OPS, reduce, reduceBackward, reduceGeometry, reduceOp, sumTo, type ReduceOp, type ReduceStrategy } from './index';
 import { argmaxReference, reduceBackwardReference, reduceReference, sumToReference } from './reference';
 
 const OPS = Object.keys(REDUCE_OPS) as ReduceOp[];
 
 // [shape, axis, keepdim]: first, middle, last and negative axes, size-1 axes, batch 1,
-// and an axis longer than a workgroup.
+// and axes longer than a workgroup (the wide strategy's case).
 const CASES: [number[], number, boolean][] = [
   [[7], 0, false],
   [[3, 5], 0, true],
@@ -18,6 +18,7 @@ const CASES: [number[], number, boolean][] = [
   [[1, 9, 1], 1, false],
   [[4, 1, 3], 1, true],
   [[2, 300], 1, false],
+  [[3, 1000, 2], 1, false],
 ];
 
 describe('reduce reference', () => {
@@ -64,12 +65,14 @@ describeGpu('reduce on the GPU', (gpu) => {
       const x = fromData(ctx, xs, shape, 'x');
       const g = fromData(ctx, up, outShape, 'g');
       for (const op of OPS) {
-        const y = reduce(ctx, op, x, options);
+        for (const strategy of ['serial', 'wide'] as ReduceStrategy[]) {
+          const y = reduce(ctx, op, x, { ...options, strategy });
+          expect(y.shape).toEqual(outShape);
+          expectClose(await toData(ctx, y), reduceReference(op, xs, shape, options), atol, rtol, `${op} forward (${strategy})`);
+          free(ctx, y);
+        }
         const gx = reduceBackward(ctx, op, x, g, options);
-        expect(y.shape).toEqual(outShape);
-        expectClose(await toData(ctx, y), reduceReference(op, xs, shape, options), atol, rtol, `${op} forward`);
         expectClose(await toData(ctx, gx), reduceBackwardReference(op, xs, shape, up, options), gradAtol, gradRtol, `${op} backward`);
-        free(ctx, y);
         free(ctx, gx);
       }
       const indices = argmax(ctx, x, options);
