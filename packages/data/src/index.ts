@@ -24,3 +24,4 @@ export {
 } from './split';
 export { escapesBase, formatSplitCsv, isAbsolutePath, parseSplitCsv, type SplitRow } from './split_csv';
 export { batchCount, epochBatches, wavBatches, type EpochOptions, type WavBatch, type WavBatchOptions, type WavItem } from './batching';
+export { readTar, type TarEntry, type TarEntryType } from './tar';

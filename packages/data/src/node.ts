@@ -22,3 +22,13 @@ export {
   type FoundCorpus,
 } from './corpus';
 export { readSplitCsv, writeSplit, writeSplitCsv, type ResolvedSplitRow } from './split_files';
+export {
+  FSDD_ARCHIVE_SHA256,
+  FSDD_COMMIT,
+  FSDD_RECORDINGS_SHA256,
+  FSDD_URL,
+  fetchFsdd,
+  recordingsDigest,
+  type FetchFsddOptions,
+  type FetchFsddResult,
+} from './fetch';
