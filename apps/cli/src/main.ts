@@ -1,6 +1,7 @@
 /** Entry point of the `duet` command: one subcommand per file in ./commands. */
 import { Command } from 'commander';
 import { registerDevices } from './commands/devices';
+import { registerMel } from './commands/mel';
 
 const program = new Command();
 program
@@ -13,5 +14,6 @@ program
   });
 
 registerDevices(program);
+registerMel(program);
 
 await program.parseAsync(process.argv);
