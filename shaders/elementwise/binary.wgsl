@@ -2,12 +2,19 @@
 // the OP override (codes in packages/kernels/src/ops/binary/index.ts). The TS side collapses
 // the broadcast to at most 4 dims; `outShape` is the collapsed output shape (row-major) and
 // `aStrides`/`bStrides` are each input's element strides in it, 0 along its broadcast dims.
+// `aMode`/`bMode` (MODE_* below) let the common cases skip the index arithmetic, whose integer
+// divisions dominate on CPU drivers: an input shaped like the output reads element i, and a
+// one-element input reads element 0.
 // Bindings: a (numel a), b (numel b), y (size = product of outShape).
 // Dispatch: 1-D over size, spread over x and y by dispatch1d.
 override OP: u32 = 0u;
 override WG: u32 = 256u;
 
-struct Params { size: u32, outShape: vec4<u32>, aStrides: vec4<u32>, bStrides: vec4<u32> }
+const MODE_BROADCAST = 0u;
+const MODE_SAME = 1u;
+const MODE_SCALAR = 2u;
+
+struct Params { size: u32, aMode: u32, bMode: u32, outShape: vec4<u32>, aStrides: vec4<u32>, bStrides: vec4<u32> }
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> a: array<f32>;
@@ -34,12 +41,21 @@ fn apply(u: f32, v: f32) -> f32 {
   }
 }
 
+// Element of an input that output element i reads.
+fn inputIndex(i: u32, strides: vec4<u32>, mode: u32) -> u32 {
+  if (mode == MODE_SAME) { return i; }
+  if (mode == MODE_SCALAR) { return 0u; }
+  // Row-major 4-D position of output element i, with three divisions (not six).
+  let s = params.outShape;
+  let q3 = i / s.w;
+  let q2 = q3 / s.z;
+  let q1 = q2 / s.y;
+  return dot(vec4<u32>(q1, q2 - q1 * s.y, q3 - q2 * s.z, i - q3 * s.w), strides);
+}
+
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   let i = gid.x + gid.y * groups.x * WG;
   if (i >= params.size) { return; }
-  // Row-major 4-D index of output element i.
-  let s = params.outShape;
-  let idx = vec4<u32>(i / (s.y * s.z * s.w), (i / (s.z * s.w)) % s.y, (i / s.w) % s.z, i % s.w);
-  y[i] = apply(a[dot(idx, params.aStrides)], b[dot(idx, params.bStrides)]);
+  y[i] = apply(a[inputIndex(i, params.aStrides, params.aMode)], b[inputIndex(i, params.bStrides, params.bMode)]);
 }

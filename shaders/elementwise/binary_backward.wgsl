@@ -4,15 +4,24 @@
 // One invocation per element of that input loops over the dims it was broadcast along, in a
 // fixed order, so the sum is deterministic (no atomics). Shapes are the collapsed <= 4-D ones
 // of binary.wgsl; `inShape` is the differentiated input's shape in that frame (1 where it was
-// broadcast). Tie rule: max/min send the gradient to `a` when a == b.
+// broadcast). Tie rule: max/min send the gradient to `a` when a == b. When the input has the
+// output's shape (inMode MODE_SAME) there is nothing to sum and the loops are skipped;
+// `aMode`/`bMode` skip index arithmetic as in binary.wgsl.
 // Bindings: a, b, gradOutput (product of outShape), gradInput (size = product of inShape).
 // Dispatch: 1-D over size, spread over x and y by dispatch1d.
 override OP: u32 = 0u;
 override WRT: u32 = 0u;
 override WG: u32 = 256u;
 
+const MODE_BROADCAST = 0u;
+const MODE_SAME = 1u;
+const MODE_SCALAR = 2u;
+
 struct Params {
   size: u32,
+  inMode: u32,
+  aMode: u32,
+  bMode: u32,
   outShape: vec4<u32>,
   inShape: vec4<u32>,
   aStrides: vec4<u32>,
@@ -49,10 +58,29 @@ fn derivative(u: f32, v: f32) -> f32 {
   }
 }
 
+// Element of an input that output element i reads.
+fn inputIndex(i: u32, strides: vec4<u32>, mode: u32) -> u32 {
+  if (mode == MODE_SAME) { return i; }
+  if (mode == MODE_SCALAR) { return 0u; }
+  // Row-major 4-D position of output element i, with three divisions (not six).
+  let s = params.outShape;
+  let q3 = i / s.w;
+  let q2 = q3 / s.z;
+  let q1 = q2 / s.y;
+  return dot(vec4<u32>(q1, q2 - q1 * s.y, q3 - q2 * s.z, i - q3 * s.w), strides);
+}
+
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   let j = gid.x + gid.y * groups.x * WG;
   if (j >= params.size) { return; }
+  if (params.inMode == MODE_SAME) {
+    // Input element j is output element j, read once.
+    let u = a[inputIndex(j, params.aStrides, params.aMode)];
+    let v = b[inputIndex(j, params.bStrides, params.bMode)];
+    gradInput[j] = gradOutput[j] * derivative(u, v);
+    return;
+  }
   let n = params.inShape;
   let base = vec4<u32>(j / (n.y * n.z * n.w), (j / (n.z * n.w)) % n.y, (j / n.w) % n.z, j % n.w);
   let s = params.outShape;

@@ -28,6 +28,17 @@ export interface Broadcast4 {
   /** Element strides of each input in the frame, 0 along its broadcast dims. */
   readonly aStrides: [number, number, number, number];
   readonly bStrides: [number, number, number, number];
+  /** How the kernels index each input (see inputMode). */
+  readonly aMode: InputMode;
+  readonly bMode: InputMode;
+}
+
+/** Index shortcuts of binary.wgsl: 0 general broadcast, 1 shaped like the output (index i), 2 one element (index 0). */
+export type InputMode = 0 | 1 | 2;
+
+function inputMode(shape: Broadcast4['outShape'], outShape: Broadcast4['outShape']): InputMode {
+  if (shape.every((d, i) => d === outShape[i])) return 1;
+  return shape.every((d) => d === 1) ? 2 : 0;
 }
 
 /** Collapses the broadcast of `a` and `b` to 4 dims; throws when it needs more. */
@@ -51,7 +62,10 @@ export function collapseBroadcast(a: readonly number[], b: readonly number[]): B
   const outShape = dims.map((d) => d.size) as Broadcast4['outShape'];
   const aShape = dims.map((d) => (d.aFull ? d.size : 1)) as Broadcast4['aShape'];
   const bShape = dims.map((d) => (d.bFull ? d.size : 1)) as Broadcast4['bShape'];
-  return { outShape, aShape, bShape, aStrides: stridesOf(aShape), bStrides: stridesOf(bShape) };
+  return {
+    outShape, aShape, bShape, aStrides: stridesOf(aShape), bStrides: stridesOf(bShape),
+    aMode: inputMode(aShape, outShape), bMode: inputMode(bShape, outShape),
+  };
 }
 
 /** Row-major strides, 0 along size-1 dims (so they broadcast). */

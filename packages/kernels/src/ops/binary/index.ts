@@ -38,7 +38,7 @@ export function binary(ctx: GpuContext, op: BinaryOp, a: GpuArray, b: GpuArray, 
   ctx.dispatch(
     kernel,
     { a: a.buffer, b: b.buffer, y: y.buffer },
-    { size, outShape: frame.outShape, aStrides: frame.aStrides, bStrides: frame.bStrides },
+    { size, aMode: frame.aMode, bMode: frame.bMode, outShape: frame.outShape, aStrides: frame.aStrides, bStrides: frame.bStrides },
     dispatch1d(size, WG, ctx.limits.maxComputeWorkgroupsPerDimension),
   );
   return y;
@@ -68,6 +68,9 @@ export function binaryBackwardInput(ctx: GpuContext, op: BinaryOp, which: 'a' | 
     { a: a.buffer, b: b.buffer, gradOutput: gradOutput.buffer, gradInput: gradInput.buffer },
     {
       size,
+      inMode: which === 'a' ? frame.aMode : frame.bMode,
+      aMode: frame.aMode,
+      bMode: frame.bMode,
       outShape: frame.outShape,
       inShape: which === 'a' ? frame.aShape : frame.bShape,
       aStrides: frame.aStrides,
