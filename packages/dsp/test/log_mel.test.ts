@@ -5,7 +5,7 @@
  * recordings (read from ../shared/data: required on CI, skipped loudly elsewhere).
  */
 import { describe, expect, it } from 'vitest';
-import { describeGpu, itGpu } from '@duet/gpu/testing';
+import { describeGpu, itGpu, SkipGpu } from '@duet/gpu/testing';
 import { fromData, free, toData } from '@duet/kernels';
 import { melSpectrogramConfig } from '../src/config';
 import { MelSpectrogram, melSpectrogram } from '../src/mel_spectrogram';
@@ -26,15 +26,17 @@ function signalOf(c: LogMelCase): Float32Array | null {
 }
 
 describe('log-mel reference vs torchaudio', () => {
-  it.each(golden.logMel.map((c) => [c.name, c] as const))('%s', (_, c) => {
-    const x = signalOf(c);
-    if (!x) return;
-    const db = melSpectrogramReference(x, 1, c.config, true);
-    expect(db.length).toBe(c.shape[0] * c.shape[1]);
-    const { max, compared } = maxDbError(db, c.db);
-    expect(compared).toBeGreaterThan(c.db.length / 2);
-    expect(max).toBeLessThan(TOLERANCE_DB);
-  });
+  for (const c of golden.logMel) {
+    it(c.name, (context) => {
+      const x = signalOf(c);
+      if (!x) return context.skip();
+      const db = melSpectrogramReference(x, 1, c.config, true);
+      expect(db.length).toBe(c.shape[0] * c.shape[1]);
+      const { max, compared } = maxDbError(db, c.db);
+      expect(compared).toBeGreaterThan(c.db.length / 2);
+      expect(max).toBeLessThan(TOLERANCE_DB);
+    });
+  }
 
   it('fills in torchaudio defaults: hop = floor(winLength / 2), fMax = sampleRate / 2', () => {
     const config = melSpectrogramConfig({ winLength: 301 });
@@ -47,7 +49,8 @@ describeGpu('log-mel on the GPU vs torchaudio', (gpu) => {
   for (const c of golden.logMel) {
     itGpu(c.name, async () => {
       const x = signalOf(c);
-      if (!x) return;
+      // Off CI only (readFsdd throws on CI): itGpu turns this into a skip.
+      if (!x) throw new SkipGpu(`${c.file} not found`);
       const ctx = gpu();
       const clips = fromData(ctx, x, [1, x.length], 'clips');
       const out = melSpectrogram(ctx, clips, c.config, true);
