@@ -2,6 +2,8 @@
 import { Command } from 'commander';
 import { registerDevices } from './commands/devices';
 import { registerMel } from './commands/mel';
+import { registerData } from './commands/data';
+import { registerSplit } from './commands/split';
 
 const program = new Command();
 program
@@ -15,5 +17,7 @@ program
 
 registerDevices(program);
 registerMel(program);
+registerSplit(program);
+registerData(program);
 
 await program.parseAsync(process.argv);
