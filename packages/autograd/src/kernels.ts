@@ -14,3 +14,5 @@ export { softmax as softmaxKernel, logSoftmax as logSoftmaxKernel, softmaxBackwa
 export { conv2d as conv2dKernel, conv2dBackwardInput, conv2dBackwardWeight, conv2dBackwardBias, type Conv2dOptions } from '../../kernels/src/ops/conv2d/index';
 export { batchNorm2d as batchNorm2dKernel, batchNorm2dBackward } from '../../kernels/src/ops/batch_norm2d/index';
 export { sgdStep, adamStep, type SgdHyper, type AdamHyper } from '../../kernels/src/ops/optim/index';
+export { crossEntropy as crossEntropyKernel, crossEntropyBackward, type CrossEntropyOptions, type Labels } from '../../kernels/src/ops/cross_entropy/index';
+export { dropout as dropoutKernel, dropoutBackward } from '../../kernels/src/ops/dropout/index';

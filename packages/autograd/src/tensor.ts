@@ -178,6 +178,17 @@ export class Scope {
   }
 }
 
+/** Runs fn with no scope current: what it creates (parameters, optimizer state) persists. */
+export function outsideScope<T>(fn: () => T): T {
+  const previous = currentScope;
+  currentScope = null;
+  try {
+    return fn();
+  } finally {
+    currentScope = previous;
+  }
+}
+
 /** Tensors reachable from root that need a gradient and have a node, parents before children. */
 function topologicalOrder(root: Tensor): Tensor[] {
   const order: Tensor[] = [];

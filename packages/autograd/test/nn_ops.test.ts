@@ -17,6 +17,14 @@ describeGpu('tape: nn ops vs finite differences', (gpu) => {
     await gradcheck(ctx, ([x, w, b]) => F.conv2d(x, w, b, { relu: true }), [input([1, 1, 4, 5], 6), input([2, 1, 3, 3], 7), input([2], 8, -1, 1, 0.5)], 'conv2d+relu');
   });
 
+  itGpu('crossEntropy (mean, sum and label smoothing) and dropout', async () => {
+    const ctx = gpu();
+    const labels = new Uint32Array([2, 0, 3]);
+    await gradcheck(ctx, ([x]) => F.crossEntropy(x, labels), [input([3, 4], 1, -2, 2)], 'crossEntropy mean');
+    await gradcheck(ctx, ([x]) => F.crossEntropy(x, labels, { reduction: 'sum', labelSmoothing: 0.1 }), [input([3, 4], 2, -2, 2)], 'crossEntropy sum smoothed');
+    await gradcheck(ctx, ([x]) => F.dropout(x, { p: 0.4, seed: 7, step: 3 }), [input([5, 7], 3)], 'dropout');
+  });
+
   itGpu('batchNorm2d in training mode', async () => {
     const ctx = gpu();
     const runningMean = zeros(ctx, [3], 'runningMean');

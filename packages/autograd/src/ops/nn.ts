@@ -1,7 +1,7 @@
-/** Neural-network ops on tensors: softmax, logSoftmax, conv2d, batchNorm2d. */
+/** Neural-network ops on tensors: softmax, logSoftmax, conv2d, batchNorm2d, dropout, crossEntropy. */
 import {
   batchNorm2dBackward, batchNorm2dKernel, conv2dBackwardBias, conv2dBackwardInput, conv2dBackwardWeight, conv2dKernel,
-  free, logSoftmaxBackward, logSoftmaxKernel, softmaxBackward, softmaxKernel, unaryBackward, type Conv2dOptions, type GpuArray,
+  crossEntropyBackward, crossEntropyKernel, dropoutBackward, dropoutKernel, free, type CrossEntropyOptions, type Labels, logSoftmaxBackward, logSoftmaxKernel, softmaxBackward, softmaxKernel, unaryBackward, type Conv2dOptions, type GpuArray,
 } from '../kernels';
 import { record, Tensor } from '../tensor';
 
@@ -69,4 +69,27 @@ export function batchNorm2d(x: Tensor, weight: Tensor, bias: Tensor, runningMean
       return null;
     });
   });
+}
+
+export interface DropoutArgs {
+  /** Probability of zeroing an element. */
+  readonly p: number;
+  /** Seed of the counter-based RNG, and a per-call counter: (seed, step) fixes the mask. */
+  readonly seed: number;
+  readonly step: number;
+}
+
+// x: (...) -> (...), kept elements scaled by 1 / (1 - p)
+export function dropout(x: Tensor, args: DropoutArgs): Tensor {
+  const { output, mask } = dropoutKernel(x.ctx, x.data, args);
+  const held = new Tensor(x.ctx, mask);
+  return record('dropout', output, [x], (g) => [dropoutBackward(x.ctx, g, held.data, { p: args.p })]);
+}
+
+// logits: (N, C), labels: (N) u32 -> () for mean/sum, (N) for none
+/** PyTorch's F.cross_entropy (log-softmax + NLL fused in one kernel, label smoothing optional). */
+export function crossEntropy(logits: Tensor, labels: Labels, options: CrossEntropyOptions = {}): Tensor {
+  const ctx = logits.ctx;
+  const loss = crossEntropyKernel(ctx, logits.data, labels, options);
+  return record('crossEntropy', loss, [logits], (g) => [crossEntropyBackward(ctx, logits.data, labels, g, options)]);
 }
