@@ -2,12 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { sizeOf } from '@duet/gpu';
 import { describeGpu, expectClose, itGpu, numericGradient, randomArray } from '@duet/gpu/testing';
 import { fromData, free, toData } from '../../array';
-import { logSoftmax, logSoftmaxBackward, softmax, softmaxBackward, softmaxOp } from './index';
+import { logSoftmax, logSoftmaxBackward, softmax, softmaxBackward, softmaxOp, type SoftmaxStrategy } from './index';
 import { softmaxBackwardReference, softmaxReference } from './reference';
 
 // One element, one row, a classifier's 10 classes, cols just past a workgroup width (33, 257),
-// cols above the widest workgroup (300), and a 3-D batch.
-const SHAPES = [[1, 1], [1, 10], [7, 10], [3, 33], [2, 257], [2, 300], [2, 3, 5]];
+// cols above the widest workgroup (300), a 3-D batch, and more rows than a 64-row workgroup.
+const SHAPES = [[1, 1], [1, 10], [7, 10], [3, 33], [2, 257], [2, 300], [2, 3, 5], [67, 10]];
 
 describe('softmax reference', () => {
   for (const log of [false, true]) {
@@ -41,15 +41,17 @@ describeGpu('softmax on the GPU', (gpu) => {
       const up = randomArray(n, 4);
       const x = fromData(ctx, xs, shape, 'x');
       const g = fromData(ctx, up, shape, 'g');
-      for (const log of [false, true]) {
-        const name = log ? 'logSoftmax' : 'softmax';
-        const y = log ? logSoftmax(ctx, x) : softmax(ctx, x);
-        const ys = await toData(ctx, y);
-        expectClose(ys, softmaxReference(xs, shape, log), atol, rtol, `${name} forward`);
-        const gx = log ? logSoftmaxBackward(ctx, y, g) : softmaxBackward(ctx, y, g);
-        expectClose(await toData(ctx, gx), softmaxBackwardReference(ys, shape, up, log), gradAtol, gradRtol, `${name} backward`);
-        free(ctx, y);
-        free(ctx, gx);
+      for (const strategy of ['rows', 'workgroup'] as SoftmaxStrategy[]) {
+        for (const log of [false, true]) {
+          const name = `${log ? 'logSoftmax' : 'softmax'} (${strategy})`;
+          const y = log ? logSoftmax(ctx, x, { strategy }) : softmax(ctx, x, { strategy });
+          const ys = await toData(ctx, y);
+          expectClose(ys, softmaxReference(xs, shape, log), atol, rtol, `${name} forward`);
+          const gx = log ? logSoftmaxBackward(ctx, y, g, { strategy }) : softmaxBackward(ctx, y, g, { strategy });
+          expectClose(await toData(ctx, gx), softmaxBackwardReference(ys, shape, up, log), gradAtol, gradRtol, `${name} backward`);
+          free(ctx, y);
+          free(ctx, gx);
+        }
       }
       free(ctx, x);
       free(ctx, g);
@@ -60,8 +62,10 @@ describeGpu('softmax on the GPU', (gpu) => {
     const ctx = gpu();
     const xs = new Float32Array([1000, 999, -1000, -50, -51, -3000]);
     const x = fromData(ctx, xs, [2, 3], 'x');
-    expectClose(await toData(ctx, logSoftmax(ctx, x)), softmaxReference(xs, [2, 3], true), 1e-4, 1e-6, 'logSoftmax');
-    expectClose(await toData(ctx, softmax(ctx, x)), softmaxReference(xs, [2, 3]), 1e-6, 1e-5, 'softmax');
+    for (const strategy of ['rows', 'workgroup'] as SoftmaxStrategy[]) {
+      expectClose(await toData(ctx, logSoftmax(ctx, x, { strategy })), softmaxReference(xs, [2, 3], true), 1e-4, 1e-6, `logSoftmax (${strategy})`);
+      expectClose(await toData(ctx, softmax(ctx, x, { strategy })), softmaxReference(xs, [2, 3]), 1e-6, 1e-5, `softmax (${strategy})`);
+    }
     free(ctx, x);
   });
 });
