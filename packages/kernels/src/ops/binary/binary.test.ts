@@ -93,6 +93,17 @@ describeGpu('binary on the GPU', (gpu) => {
     });
   }
 
+  itGpu('writes into a given output array, never into an input', async () => {
+    const ctx = gpu();
+    const a = fromData(ctx, new Float32Array([1, 2, 3, 4, 5, 6]), [2, 3], 'a');
+    const b = fromData(ctx, new Float32Array([10, 20, 30]), [3], 'b');
+    const out = fromData(ctx, new Float32Array(6), [2, 3], 'out');
+    expect(binary(ctx, 'add', a, b, { out })).toBe(out);
+    expect([...(await toData(ctx, out))]).toEqual([11, 22, 33, 14, 25, 36]);
+    expect(() => binary(ctx, 'add', a, b, { out: a })).toThrow(/share a buffer/);
+    for (const t of [a, b, out]) free(ctx, t);
+  });
+
   itGpu('handles ties and negative bases with integral exponents like PyTorch', async () => {
     const ctx = gpu();
     const a = fromData(ctx, new Float32Array([2, -2, -2, 1]), [4], 'a');

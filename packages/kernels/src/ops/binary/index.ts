@@ -30,6 +30,10 @@ export function binary(ctx: GpuContext, op: BinaryOp, a: GpuArray, b: GpuArray, 
   if (options.out && sizeOf(options.out.shape) !== sizeOf(shape)) {
     throw new Error(`${op}: out has shape [${options.out.shape.join(', ')}], the result [${shape.join(', ')}]`);
   }
+  // NOTE: WebGPU forbids binding one buffer read-only and read-write in one dispatch.
+  if (options.out && (options.out.buffer === a.buffer || options.out.buffer === b.buffer)) {
+    throw new Error(`${op}: out must not share a buffer with an input`);
+  }
   const y = options.out ?? empty(ctx, shape, op);
   const size = sizeOf(shape);
   if (size === 0) return y;
