@@ -31,10 +31,16 @@ export type SplitStrategy = 'random' | 'official' | 'speaker';
 /** Repetitions below this are FSDD's official test set. */
 export const OFFICIAL_TEST_REPETITIONS = 5;
 
+/**
+ * The random stream of the split shuffle. Epoch e of the batcher uses stream e, so a run that
+ * reuses its split seed for training does not replay the split's permutation as epoch 0's order.
+ */
+const SPLIT_STREAM = 0xffffffff;
+
 /** The lab's split: a seeded shuffle, then the first round(N * testFraction) items are the test set. */
 export function randomSplit<T>(items: readonly T[], testFraction = 0.25, seed = 42): Split<T> {
   if (!(testFraction > 0 && testFraction < 1)) throw new DataError(`test fraction must be between 0 and 1 (exclusive), got ${testFraction}`);
-  const shuffled = shuffleInPlace([...items], mulberry32(mixSeed(checkSeed(seed), 0))) as T[];
+  const shuffled = shuffleInPlace([...items], mulberry32(mixSeed(checkSeed(seed), SPLIT_STREAM))) as T[];
   const testCount = Math.round(items.length * testFraction);
   return { test: shuffled.slice(0, testCount), train: shuffled.slice(testCount) };
 }
