@@ -14,3 +14,4 @@ export * from './optim/optimizer';
 export * from './optim/sgd';
 export * from './optim/adam';
 export * from './optim/schedule';
+export * from './safetensors';
