@@ -66,7 +66,7 @@ describe('architecture', () => {
   });
 
   it('bundles the browser entry points for a page with no Node module', async () => {
-    const entries = ['packages/gpu/src/browser.ts', 'packages/kernels/src/index.ts', 'packages/dsp/src/index.ts']
+    const entries = ['packages/gpu/src/browser.ts', 'packages/kernels/src/index.ts', 'packages/dsp/src/index.ts', 'packages/data/src/index.ts']
       .map((p) => join(ROOT, p))
       .filter(existsSync);
     const result = await build({
