@@ -21,8 +21,10 @@ struct Params { size: u32, aMode: u32, bMode: u32, outShape: vec4<u32>, aStrides
 @group(0) @binding(2) var<storage, read> b: array<f32>;
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;
 
-// a^b as PyTorch computes it for a < 0 with an integral exponent; WGSL's pow is undefined for a < 0.
+// a^b as PyTorch computes it for a < 0 with an integral exponent and for 0^0 = 1; WGSL's pow
+// is exp2(v * log2(u)), undefined for u < 0 and NaN for 0^0.
 fn power(u: f32, v: f32) -> f32 {
+  if (v == 0.0) { return 1.0; }
   let m = pow(abs(u), v);
   let oddInteger = v == round(v) && abs(v - 2.0 * round(v * 0.5)) == 1.0;
   return select(m, -m, u < 0.0 && oddInteger);
