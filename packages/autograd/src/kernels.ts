@@ -16,3 +16,4 @@ export { batchNorm2d as batchNorm2dKernel, batchNorm2dBackward } from '../../ker
 export { sgdStep, adamStep, type SgdHyper, type AdamHyper } from '../../kernels/src/ops/optim/index';
 export { crossEntropy as crossEntropyKernel, crossEntropyBackward, type CrossEntropyOptions, type Labels } from '../../kernels/src/ops/cross_entropy/index';
 export { dropout as dropoutKernel, dropoutBackward } from '../../kernels/src/ops/dropout/index';
+export { maxPool2d as maxPool2dKernel, maxPool2dBackward, type MaxPool2dOptions } from '../../kernels/src/ops/max_pool2d/index';

@@ -25,6 +25,15 @@ describeGpu('tape: nn ops vs finite differences', (gpu) => {
     await gradcheck(ctx, ([x]) => F.dropout(x, { p: 0.4, seed: 7, step: 3 }), [input([5, 7], 3)], 'dropout');
   });
 
+  itGpu('maxPool2d with stride and padding', async () => {
+    // Distinct values spaced 0.05 apart, so no finite-difference step crosses a window's max.
+    const n = 2 * 2 * 5 * 5;
+    const order = input([n], 1).values;
+    const ranks = Float32Array.from([...order.keys()].sort((a, b) => order[a] - order[b])).map((r) => (r - n / 2) * 0.05);
+    await gradcheck(gpu(), ([x]) => F.maxPool2d(x, { kernelSize: 3, stride: 2, padding: 1 }), [{ values: ranks, shape: [2, 2, 5, 5] }], 'maxPool2d k3 s2 p1');
+    await gradcheck(gpu(), ([x]) => F.maxPool2d(x, { kernelSize: 2 }), [{ values: ranks, shape: [1, 4, 5, 5] }], 'maxPool2d k2');
+  });
+
   itGpu('batchNorm2d in training mode', async () => {
     const ctx = gpu();
     const runningMean = zeros(ctx, [3], 'runningMean');

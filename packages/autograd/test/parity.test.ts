@@ -1,5 +1,5 @@
 /**
- * PyTorch parity: tiny models trained 3 steps on a fixed batch with SGD (momentum, weight
+ * PyTorch parity: tiny models (MLP; conv+relu+batchnorm; conv+relu+maxpool) trained 3 steps on a fixed batch with SGD (momentum, weight
  * decay), Adam and AdamW, starting from PyTorch's initial weights; each step's loss and the
  * final state (weights, biases, BatchNorm running statistics) match torch 1.13.
  * Fixture: fixtures/gen_parity.py. Also the LR schedules against torch.optim.lr_scheduler.
@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { GpuContext } from '@duet/gpu';
 import { describeGpu, expectClose, itGpu } from '@duet/gpu/testing';
 import {
-  Adam, AdamW, BatchNorm2d, Conv2d, cosineLr, crossEntropy, Flatten, Linear, oneCycleLr, oneCycleMomentum, ReLU, Scope, Sequential, SGD,
+  Adam, AdamW, BatchNorm2d, Conv2d, cosineLr, crossEntropy, Flatten, Linear, MaxPool2d, oneCycleLr, oneCycleMomentum, ReLU, Scope, Sequential, SGD,
   stepLr, Tensor, type HostTensor, type Optimizer,
 } from '../src/index';
 import fixture from './fixtures/parity.json';
@@ -28,9 +28,10 @@ function hostState(state: Record<string, Json>): Map<string, HostTensor> {
   return new Map(Object.entries(state).map(([k, v]) => [k, { shape: v.shape, data: Float32Array.from(v.data) }]));
 }
 
-const models: Record<'mlp' | 'cnn', (ctx: GpuContext) => Sequential> = {
+const models: Record<'mlp' | 'cnn' | 'pool', (ctx: GpuContext) => Sequential> = {
   mlp: (ctx) => new Sequential(ctx, new Linear(ctx, 6, 5), new ReLU(ctx), new Linear(ctx, 5, 3)),
   cnn: (ctx) => new Sequential(ctx, new Conv2d(ctx, 1, 2, 3, { stride: 2 }), new ReLU(ctx), new BatchNorm2d(ctx, 2), new Flatten(ctx), new Linear(ctx, 18, 3)),
+  pool: (ctx) => new Sequential(ctx, new Conv2d(ctx, 1, 3, 3, { padding: 1 }), new ReLU(ctx), new MaxPool2d(ctx, 2), new Flatten(ctx), new Linear(ctx, 27, 3)),
 };
 
 function optimizer(name: string, params: Tensor[], options: Record<string, number>): Optimizer {
@@ -40,7 +41,7 @@ function optimizer(name: string, params: Tensor[], options: Record<string, numbe
 }
 
 describeGpu('training matches PyTorch step by step', (gpu) => {
-  for (const modelName of ['mlp', 'cnn'] as const) {
+  for (const modelName of ['mlp', 'cnn', 'pool'] as const) {
     const c = fixture[modelName] as Case;
     for (const [optName, run] of Object.entries(c.runs)) {
       itGpu(`${modelName} with ${optName}: losses and final state`, async () => {

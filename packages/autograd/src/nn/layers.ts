@@ -1,8 +1,9 @@
-/** The layers: Linear, Conv2d, BatchNorm2d, ReLU, Dropout, Flatten, Sequential. */
+/** The layers: Linear, Conv2d, MaxPool2d, BatchNorm2d, ReLU, Dropout, Flatten, Sequential. */
 import type { GpuContext } from '@duet/gpu';
 import { relu } from '../ops/elementwise';
 import { linear } from '../ops/linalg';
-import { batchNorm2d, conv2d, dropout } from '../ops/nn';
+import { batchNorm2d, conv2d, dropout, maxPool2d } from '../ops/nn';
+import type { MaxPool2dOptions } from '../kernels';
 import { flatten } from '../ops/shape';
 import { Rng } from '../random';
 import type { Tensor } from '../tensor';
@@ -71,6 +72,20 @@ export class Conv2d extends Module {
   private apply(x: Tensor, relu: boolean): Tensor {
     const { stride, padding, dilation } = this.options;
     return conv2d(x, this.weight, this.bias ?? undefined, { stride, padding, dilation, relu });
+  }
+}
+
+// x: (B, C, H, W) -> (B, C, H', W'); stride defaults to the kernel size
+export class MaxPool2d extends Module {
+  readonly options: MaxPool2dOptions;
+
+  constructor(ctx: GpuContext, kernelSize: MaxPool2dOptions['kernelSize'], options: Omit<MaxPool2dOptions, 'kernelSize'> = {}) {
+    super(ctx);
+    this.options = { ...options, kernelSize };
+  }
+
+  forward(x: Tensor): Tensor {
+    return maxPool2d(x, this.options);
   }
 }
 

@@ -1,7 +1,8 @@
-/** Neural-network ops on tensors: softmax, logSoftmax, conv2d, batchNorm2d, dropout, crossEntropy. */
+/** Neural-network ops on tensors: softmax, logSoftmax, conv2d, maxPool2d, batchNorm2d, dropout, crossEntropy. */
 import {
   batchNorm2dBackward, batchNorm2dKernel, conv2dBackwardBias, conv2dBackwardInput, conv2dBackwardWeight, conv2dKernel,
-  crossEntropyBackward, crossEntropyKernel, dropoutBackward, dropoutKernel, free, type CrossEntropyOptions, type Labels, logSoftmaxBackward, logSoftmaxKernel, softmaxBackward, softmaxKernel, unaryBackward, type Conv2dOptions, type GpuArray,
+  crossEntropyBackward, crossEntropyKernel, dropoutBackward, dropoutKernel, free, maxPool2dBackward, maxPool2dKernel,
+  type CrossEntropyOptions, type Labels, type MaxPool2dOptions, logSoftmaxBackward, logSoftmaxKernel, softmaxBackward, softmaxKernel, unaryBackward, type Conv2dOptions, type GpuArray,
 } from '../kernels';
 import { record, Tensor } from '../tensor';
 
@@ -39,6 +40,13 @@ export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor, args: Conv2dArg
     if (g !== gradOutput) free(ctx, g);
     return grads;
   });
+}
+
+// x: (B, C, H, W) -> (B, C, H', W'); the gradient goes to the first maximum of each window
+export function maxPool2d(x: Tensor, options: MaxPool2dOptions): Tensor {
+  const { output, indices } = maxPool2dKernel(x.ctx, x.data, options);
+  const held = new Tensor(x.ctx, indices);
+  return record('maxPool2d', output, [x], (g) => [maxPool2dBackward(x.ctx, g, held.data, x.shape, options)]);
 }
 
 export interface BatchNorm2dArgs {
