@@ -1,44 +1,62 @@
 /**
  * Batched spectrogram on the GPU: many equal-length clips in one dispatch, torch.stft
  * semantics (periodic Hann window, centre padding by padMode, onesided), |X|^power.
- * A direct DFT against exact cos/sin tables: any nFft (400 included), exact enough for the
- * torchaudio parity the front end promises; an FFT would only pay at much larger nFft.
+ * A direct DFT as a register-blocked matmul of frames with a windowed cos/sin basis: any nFft
+ * (400 included), exact enough for the torchaudio parity the front end promises.
  */
-import { type GpuContext } from '@duet/gpu';
+import { GpuLimitError, type GpuContext } from '@duet/gpu';
 import { empty, type GpuArray, type OpDef } from '@duet/kernels';
 import source from '@duet/shaders/dsp/stft.wgsl';
 import { frameCount, frequencyBins, validateSpectrogram, type PadMode, type SpectrogramConfig } from '../../config';
 import { hannWindow, padWindow } from '../../window';
 
-const WG = 64;
+const WG = 32;
+/** Frames per invocation (register block); MAX_FRAMES in stft.wgsl. */
+const MAX_FRAMES = 8;
 const PAD_MODES: Record<PadMode, number> = { reflect: 0, constant: 1, replicate: 2, circular: 3 };
 
-/** Window and twiddle tables of one configuration, uploaded once and reused across calls. */
+/** The windowed DFT basis of one configuration, uploaded once and reused across calls. */
 export interface StftTables {
   readonly nFft: number;
-  readonly window: GPUBuffer;
-  readonly cosTable: GPUBuffer;
-  readonly sinTable: GPUBuffer;
+  readonly winLength: number;
+  /** (nFft, nFreqs): w[n] cos(2πkn / nFft) and w[n] sin(2πkn / nFft), w the padded Hann window. */
+  readonly windowedCos: GPUBuffer;
+  readonly windowedSin: GPUBuffer;
 }
 
 export function createStftTables(ctx: GpuContext, config: Pick<SpectrogramConfig, 'nFft' | 'winLength'>): StftTables {
-  const { nFft } = config;
-  const cos = new Float32Array(nFft);
-  const sin = new Float32Array(nFft);
-  for (let m = 0; m < nFft; m++) {
-    cos[m] = Math.cos((2 * Math.PI * m) / nFft);
-    sin[m] = Math.sin((2 * Math.PI * m) / nFft);
+  const { nFft, winLength } = config;
+  const nFreqs = frequencyBins(nFft);
+  const window = padWindow(hannWindow(winLength), nFft);
+  const cos = new Float32Array(nFft * nFreqs); // (nFft, nFreqs)
+  const sin = new Float32Array(nFft * nFreqs);
+  for (let n = 0; n < nFft; n++) {
+    for (let k = 0; k < nFreqs; k++) {
+      // (k * n) mod nFft keeps the angle exact for large k * n.
+      const angle = (2 * Math.PI * ((k * n) % nFft)) / nFft;
+      cos[n * nFreqs + k] = window[n] * Math.cos(angle);
+      sin[n * nFreqs + k] = window[n] * Math.sin(angle);
+    }
   }
-  return {
-    nFft,
-    window: ctx.upload(Float32Array.from(padWindow(hannWindow(config.winLength), nFft)), 'stft.window'),
-    cosTable: ctx.upload(cos, 'stft.cos'),
-    sinTable: ctx.upload(sin, 'stft.sin'),
-  };
+  return { nFft, winLength, windowedCos: ctx.upload(cos, 'stft.windowedCos'), windowedSin: ctx.upload(sin, 'stft.windowedSin') };
 }
 
 export function freeStftTables(ctx: GpuContext, tables: StftTables): void {
-  for (const buffer of [tables.window, tables.cosTable, tables.sinTable]) ctx.release(buffer);
+  ctx.release(tables.windowedCos);
+  ctx.release(tables.windowedSin);
+}
+
+/**
+ * Frames per workgroup: up to 8, fewer when their shared span of samples would not fit the
+ * adapter's workgroup memory. Throws when not even one frame fits (nFft beyond ~4096 here).
+ */
+function framesPerWorkgroup(ctx: GpuContext, nFft: number, hopLength: number): { frames: number; span: number } {
+  const capacity = Math.floor(ctx.limits.maxComputeWorkgroupStorageSize / 4);
+  for (let frames = MAX_FRAMES; frames >= 1; frames--) {
+    const span = (frames - 1) * hopLength + nFft;
+    if (span <= capacity) return { frames, span };
+  }
+  throw new GpuLimitError('maxComputeWorkgroupStorageSize', nFft * 4, ctx.limits.maxComputeWorkgroupStorageSize, `spectrogram with nFft ${nFft}`);
 }
 
 /** x: (B, samples) -> (B, nFft / 2 + 1, frames) with frames = 1 + floor(samples / hop) when centred. */
@@ -55,15 +73,18 @@ export function spectrogram(ctx: GpuContext, x: GpuArray, config: SpectrogramCon
   if (config.center && padded === 0) throw new Error('spectrogram: empty clips');
   const frames = frameCount(samples, config);
   const nFreqs = frequencyBins(config.nFft);
+  const block = framesPerWorkgroup(ctx, config.nFft, config.hopLength);
   const own = tables ?? createStftTables(ctx, config);
-  if (own.nFft !== config.nFft) throw new Error(`spectrogram: tables for nFft ${own.nFft} used with nFft ${config.nFft}`);
+  if (own.nFft !== config.nFft || own.winLength !== config.winLength) {
+    throw new Error(`spectrogram: tables for nFft ${own.nFft}, winLength ${own.winLength} used with nFft ${config.nFft}, winLength ${config.winLength}`);
+  }
   const spec = empty(ctx, [batch, nFreqs, frames], 'spectrogram');
-  const kernel = ctx.kernel({ name: 'dsp/stft', source, overrides: { WG, N_FFT: config.nFft } });
+  const kernel = ctx.kernel({ name: 'dsp/stft', source, overrides: { WG, FRAMES: block.frames, N_FFT: config.nFft, SPAN: block.span } });
   ctx.dispatch(
     kernel,
-    { x: x.buffer, window: own.window, cosTable: own.cosTable, sinTable: own.sinTable, spec: spec.buffer },
+    { x: x.buffer, windowedCos: own.windowedCos, windowedSin: own.windowedSin, spec: spec.buffer },
     { samples, frames, nFreqs, hopLength: config.hopLength, pad: config.pad, centerPad, padMode: PAD_MODES[config.padMode], power: config.power },
-    [frames, batch, 1],
+    [Math.ceil(nFreqs / WG), Math.ceil(frames / block.frames), batch],
   );
   if (!tables) freeStftTables(ctx, own);
   return spec;

@@ -52,6 +52,8 @@ describeGpu('spectrogram on the GPU', (gpu) => {
     ['constant pad 5, power 1.5, stride 2', 2, 97, { ...base, nFft: 48, winLength: 48, hopLength: 2, pad: 5, padMode: 'constant', power: 1.5 }],
     ['replicate padding', 1, 120, { ...base, nFft: 40, winLength: 36, hopLength: 11, padMode: 'replicate' }],
     ['circular padding', 1, 120, { ...base, nFft: 40, winLength: 36, hopLength: 11, padMode: 'circular' }],
+    // (8 - 1) * 1000 + 2048 = 9048 floats exceed 16 or 32 KiB of workgroup memory: fewer frames per workgroup.
+    ['nFft 2048, hop 1000: a smaller frame block', 1, 5000, { ...base, nFft: 2048, winLength: 2000, hopLength: 1000 }],
   ];
   for (const [name, batch, samples, config] of cases) {
     itGpu(`matches the reference: ${name}`, async () => {
@@ -75,6 +77,14 @@ describeGpu('spectrogram on the GPU', (gpu) => {
       expectCloseToScale(await toData(ctx, spec), c.values, spectrogramOp.tolerance.rtol, `nFft ${c.nFft}`);
       free(ctx, spec);
     }
+    free(ctx, x);
+  });
+
+  itGpu('names the limit when one frame does not fit workgroup memory', () => {
+    const ctx = gpu();
+    const nFft = ctx.limits.maxComputeWorkgroupStorageSize / 4 + 2;
+    const x = fromData(ctx, new Float32Array(2 * nFft), [1, 2 * nFft], 'x');
+    expect(() => spectrogram(ctx, x, { ...base, nFft, winLength: nFft })).toThrow(/maxComputeWorkgroupStorageSize/);
     free(ctx, x);
   });
 
