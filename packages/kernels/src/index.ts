@@ -6,6 +6,7 @@ export * from './ops/binary/index';
 export * from './ops/concat/index';
 export * from './ops/conv2d/index';
 export * from './ops/cross_entropy/index';
+export * from './ops/dropout/index';
 export * from './ops/matmul/index';
 export * from './ops/optim/index';
 export * from './ops/reduce/index';

@@ -9,6 +9,7 @@ import { binaryOp } from './ops/binary/index';
 import { concatOp } from './ops/concat/index';
 import { conv2dOp } from './ops/conv2d/index';
 import { crossEntropyOp } from './ops/cross_entropy/index';
+import { dropoutOp } from './ops/dropout/index';
 import { matmulOp } from './ops/matmul/index';
 import { optimOp } from './ops/optim/index';
 import { reduceOp } from './ops/reduce/index';
@@ -22,6 +23,7 @@ export const ops: readonly OpDef[] = [
   reduceOp,
   softmaxOp,
   crossEntropyOp,
+  dropoutOp,
   matmulOp,
   conv2dOp,
   batchNorm2dOp,
