@@ -1,14 +1,17 @@
 // conv2d backward to the input, register-blocked gather without barriers (for CPU drivers):
-// each invocation computes CI_BLOCK input channels x PX_BLOCK consecutive input columns of one
-// input row, so each gradOutput value is used CI_BLOCK times and each weight PX_BLOCK times.
+// each invocation computes CI_BLOCK input channels x PX_BLOCK input columns of one input row.
+// The columns are sW apart (iw = r + q*sW for q in a run of PX_BLOCK), so they share one phase
+// r: for a given kw either all of them receive a product (from PX_BLOCK consecutive output
+// columns) or none does, and with stride > 1 no work is spent on taps that hit no output.
+// Each gradOutput value is used CI_BLOCK times, each weight PX_BLOCK times.
 // Maths and determinism as backward_input.wgsl.
 // Bindings: gradOutput (B, Cout, H', W'), weight (Cout, Cin, kH, kW), gradInput (B, Cin, H, W).
-// Dispatch: x/y spread by dispatch1d over size = B*H*ceil(W/PX_BLOCK) pixel blocks;
+// Dispatch: x/y spread by dispatch1d over size = B*H*sW*ceil(ceil(W/sW)/PX_BLOCK) blocks;
 // z = ceil(Cin/CI_BLOCK) channel blocks. CI_BLOCK and PX_BLOCK are at most MAX_BLOCK.
 override WG: u32 = 64u;
 override CI_BLOCK: u32 = 4u;
 override PX_BLOCK: u32 = 4u;
-const MAX_BLOCK = 8u;
+const MAX_BLOCK = 16u;
 
 struct Params {
   size: u32, batch: u32, inChannels: u32, inHeight: u32, inWidth: u32, outChannels: u32, outHeight: u32,
@@ -25,10 +28,12 @@ struct Params {
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   let i = gid.x + gid.y * groups.x * WG;
   if (i >= params.size) { return; }
-  let blocksPerRow = (params.inWidth + PX_BLOCK - 1u) / PX_BLOCK;
-  let iw0 = (i % blocksPerRow) * PX_BLOCK;
-  let ih = (i / blocksPerRow) % params.inHeight;
-  let b = i / (blocksPerRow * params.inHeight);
+  let sW = params.strideW;
+  let blocksPerPhase = ((params.inWidth + sW - 1u) / sW + PX_BLOCK - 1u) / PX_BLOCK;
+  let q0 = (i % blocksPerPhase) * PX_BLOCK;
+  let r = (i / blocksPerPhase) % sW;
+  let ih = (i / (blocksPerPhase * sW)) % params.inHeight;
+  let b = i / (blocksPerPhase * sW * params.inHeight);
   let ci0 = gid.z * CI_BLOCK;
   let plane = params.outHeight * params.outWidth;
   let taps = params.kernelH * params.kernelW;
@@ -42,25 +47,18 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     let oh = u32(nh) / params.strideH;
     if (oh >= params.outHeight) { continue; }
     for (var kw = 0u; kw < params.kernelW; kw++) {
-      // Output column read by each pixel of the block, or -1 when none.
-      var ow: array<i32, MAX_BLOCK>;
-      var hit = false;
-      for (var p = 0u; p < PX_BLOCK; p++) {
-        let nw = i32(iw0 + p + params.padW) - i32(kw * params.dilationW);
-        ow[p] = -1;
-        if (nw >= 0 && u32(nw) % params.strideW == 0u && u32(nw) / params.strideW < params.outWidth) {
-          ow[p] = i32(oh * params.outWidth + u32(nw) / params.strideW);
-          hit = true;
-        }
-      }
-      if (!hit) { continue; }
+      // ow of column q is (r + pW - kw*dW)/sW + q when sW divides the numerator, for every q.
+      let nw = i32(r + params.padW) - i32(kw * params.dilationW);
+      if (((nw % i32(sW)) + i32(sW)) % i32(sW) != 0) { continue; }
+      let ow0 = nw / i32(sW) + i32(q0);
       let tap = kh * params.kernelW + kw;
       for (var co = 0u; co < params.outChannels; co++) {
-        let goPlane = (b * params.outChannels + co) * plane;
+        let goRow = (b * params.outChannels + co) * plane + oh * params.outWidth;
         var g: array<f32, MAX_BLOCK>;
         for (var p = 0u; p < PX_BLOCK; p++) {
+          let ow = ow0 + i32(p);
           g[p] = 0.0;
-          if (ow[p] >= 0) { g[p] = gradOutput[goPlane + u32(ow[p])]; }
+          if (ow >= 0 && ow < i32(params.outWidth)) { g[p] = gradOutput[goRow + u32(ow)]; }
         }
         let wCo = co * params.inChannels * taps + tap;
         for (var c = 0u; c < CI_BLOCK; c++) {
@@ -75,8 +73,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     if (ci >= params.inChannels) { break; }
     let row = ((b * params.inChannels + ci) * params.inHeight + ih) * params.inWidth;
     for (var p = 0u; p < PX_BLOCK; p++) {
-      if (iw0 + p >= params.inWidth) { break; }
-      gradInput[row + iw0 + p] = acc[c][p];
+      let iw = r + (q0 + p) * sW;
+      if (iw >= params.inWidth) { break; }
+      gradInput[row + iw] = acc[c][p];
     }
   }
 }

@@ -8,7 +8,7 @@
 override WG: u32 = 16u;
 override CO_BLOCK: u32 = 4u;
 override TAP_BLOCK: u32 = 4u;
-const MAX_BLOCK = 8u;
+const MAX_BLOCK = 16u;
 
 struct Params {
   size: u32, batch: u32, inChannels: u32, inHeight: u32, inWidth: u32, outChannels: u32, outHeight: u32,

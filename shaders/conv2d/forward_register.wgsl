@@ -13,7 +13,7 @@ override HAS_BIAS: bool = false;
 override RELU: bool = false;
 // Register arrays need a constant size; loops run to the override bounds, which the driver
 // sees as constants, so it unrolls them and keeps the arrays in registers.
-const MAX_BLOCK = 8u;
+const MAX_BLOCK = 16u;
 
 struct Params {
   size: u32, batch: u32, inChannels: u32, inHeight: u32, inWidth: u32, outChannels: u32, outHeight: u32,
@@ -44,23 +44,30 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   for (var c = 0u; c < CO_BLOCK; c++) {
     wRow[c] = min(co0 + c, params.outChannels - 1u) * params.inChannels * taps;
   }
+  let inPlane = params.inHeight * params.inWidth;
+  let xImage = b * params.inChannels * inPlane;
   var acc: array<array<f32, MAX_BLOCK>, MAX_BLOCK>;
-  for (var ci = 0u; ci < params.inChannels; ci++) {
-    let xPlane = (b * params.inChannels + ci) * params.inHeight;
-    for (var kh = 0u; kh < params.kernelH; kh++) {
-      let ih = ih0 + i32(kh * params.dilationH);
-      if (ih < 0 || ih >= i32(params.inHeight)) { continue; }
-      let xRow = (xPlane + u32(ih)) * params.inWidth;
-      let tapRow = ci * taps + kh * params.kernelW;
-      for (var kw = 0u; kw < params.kernelW; kw++) {
+  // Taps outside, channels inside: the bounds of a tap are checked once for all Cin channels.
+  for (var kh = 0u; kh < params.kernelH; kh++) {
+    let ih = ih0 + i32(kh * params.dilationH);
+    if (ih < 0 || ih >= i32(params.inHeight)) { continue; }
+    for (var kw = 0u; kw < params.kernelW; kw++) {
+      // Offset of each pixel's input in a plane; out-of-bounds pixels read offset 0 and use 0.
+      var at: array<u32, MAX_BLOCK>;
+      var inside: array<bool, MAX_BLOCK>;
+      for (var p = 0u; p < PX_BLOCK; p++) {
+        let iw = iw0 + i32(p * params.strideW + kw * params.dilationW);
+        inside[p] = iw >= 0 && iw < i32(params.inWidth);
+        at[p] = select(0u, u32(ih) * params.inWidth + u32(iw), inside[p]);
+      }
+      let tap = kh * params.kernelW + kw;
+      for (var ci = 0u; ci < params.inChannels; ci++) {
+        let xPlane = xImage + ci * inPlane;
         var xv: array<f32, MAX_BLOCK>;
-        for (var p = 0u; p < PX_BLOCK; p++) {
-          let iw = iw0 + i32(p * params.strideW + kw * params.dilationW);
-          xv[p] = 0.0;
-          if (iw >= 0 && iw < i32(params.inWidth)) { xv[p] = x[xRow + u32(iw)]; }
-        }
+        for (var p = 0u; p < PX_BLOCK; p++) { xv[p] = select(0.0, x[xPlane + at[p]], inside[p]); }
+        let wTap = ci * taps + tap;
         for (var c = 0u; c < CO_BLOCK; c++) {
-          let w = weight[wRow[c] + tapRow + kw];
+          let w = weight[wRow[c] + wTap];
           for (var p = 0u; p < PX_BLOCK; p++) { acc[c][p] = fma(w, xv[p], acc[c][p]); }
         }
       }

@@ -17,7 +17,8 @@ interface Case extends Conv2dOptions {
 }
 
 // Awkward shapes: batch 1 and 3, Cin 1 and 3, odd sizes, kernels 1/3/5/7 (and 3x5), strides
-// 1/2/3, padding 0/1/2, dilation 1/2; the last one spans several tiles in every dimension.
+// 1/2/3, padding 0/1/2, dilation 1/2; the last three span several GEMM tiles (K, N, then M)
+// and leave partial register blocks of channels (13 = 8 + 5).
 const CASES: Case[] = [
   { x: [1, 1, 7, 9], weight: [3, 1, 3, 3] },
   { x: [3, 3, 11, 8], weight: [5, 3, 5, 5], stride: 2, padding: 2 },
@@ -26,6 +27,8 @@ const CASES: Case[] = [
   { x: [1, 3, 6, 5], weight: [9, 3, 1, 1], stride: 2 },
   { x: [3, 3, 10, 11], weight: [4, 3, 3, 5], stride: [1, 2], padding: [2, 1], dilation: [2, 1] },
   { x: [2, 5, 12, 13], weight: [20, 5, 3, 3], padding: 1 },
+  { x: [2, 13, 12, 13], weight: [13, 13, 3, 3], stride: 2, padding: 1 },
+  { x: [1, 2, 5, 6], weight: [70, 2, 3, 3], padding: 1 },
 ];
 
 const describeCase = (c: Case) =>

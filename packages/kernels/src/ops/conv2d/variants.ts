@@ -33,9 +33,10 @@ interface DirectionSpec {
   readonly sources: Readonly<Record<string, string>>;
   /** Invocations of the direct variant: one per element written. */
   readonly items: (g: Conv2dGeometry, outH: number, outW: number) => number;
-  /** Register variant: rows of `rowLength` elements, cut into blocks of `inner`. */
-  readonly rows: (g: Conv2dGeometry, outH: number, outW: number) => number;
+  /** Register variant: elements along the blocked row (output columns, input columns, taps). */
   readonly rowLength: (g: Conv2dGeometry, outW: number) => number;
+  /** Register variant: invocations for a block of `inner` along the row (grid x and y). */
+  readonly blocks: (g: Conv2dGeometry, outH: number, outW: number, inner: number) => number;
   /** Register variant: channels blocked by the channel override (grid z). */
   readonly channels: (g: Conv2dGeometry) => number;
   readonly channelOverride: string;
@@ -50,8 +51,8 @@ export const DIRECTIONS: Readonly<Record<Conv2dDirection, DirectionSpec>> = {
   forward: {
     sources: { direct: forwardDirect, register: forwardRegister, tiled: forwardTiled },
     items: (g, h, w) => g.batch * g.outChannels * h * w,
-    rows: (g, h) => g.batch * h,
     rowLength: (_g, w) => w,
+    blocks: (g, h, w, inner) => g.batch * h * Math.ceil(w / inner),
     channels: (g) => g.outChannels,
     channelOverride: 'CO_BLOCK',
     innerOverride: 'PX_BLOCK',
@@ -60,8 +61,9 @@ export const DIRECTIONS: Readonly<Record<Conv2dDirection, DirectionSpec>> = {
   backwardInput: {
     sources: { direct: backwardInputDirect, register: backwardInputRegister },
     items: (g) => g.batch * g.inChannels * g.inHeight * g.inWidth,
-    rows: (g) => g.batch * g.inHeight,
     rowLength: (g) => g.inWidth,
+    // Blocks hold columns of one phase iw mod sW (see backward_input_register.wgsl).
+    blocks: (g, _h, _w, inner) => g.batch * g.inHeight * g.strideW * Math.ceil(Math.ceil(g.inWidth / g.strideW) / inner),
     channels: (g) => g.inChannels,
     channelOverride: 'CI_BLOCK',
     innerOverride: 'PX_BLOCK',
@@ -70,8 +72,8 @@ export const DIRECTIONS: Readonly<Record<Conv2dDirection, DirectionSpec>> = {
   backwardWeight: {
     sources: { direct: backwardWeightDirect, register: backwardWeightRegister, tiled: backwardWeightTiled },
     items: (g) => g.outChannels * taps(g),
-    rows: () => 1,
     rowLength: (g) => taps(g),
+    blocks: (g, _h, _w, inner) => Math.ceil(taps(g) / inner),
     channels: (g) => g.outChannels,
     channelOverride: 'CO_BLOCK',
     innerOverride: 'TAP_BLOCK',
@@ -91,26 +93,30 @@ export interface Blocks {
 }
 
 /** Largest register block (MAX_BLOCK in the register shaders). */
-const MAX_BLOCK = 8;
+const MAX_BLOCK = 16;
 
 /**
- * Block sizes for a layer. Register blocks: a CPU driver runs 8 invocations per AVX2 vector
- * with 16 vector registers, so about 8-16 accumulators per invocation is the sweet spot.
+ * Block sizes for a layer. Register blocks were measured on lavapipe (AVX2, 8 invocations per
+ * vector) on the layers in benchmarks/conv2d_gflops.ts: channel blocks of 8-10 x 4 columns win
+ * (fewer, larger blocks: each loaded value feeds more multiply-adds), wider rows lose.
  */
-export function blocksFor(ctx: GpuContext, g: Conv2dGeometry, direction: Conv2dDirection, variant: string): Blocks {
+export function blocksFor(ctx: GpuContext, g: Conv2dGeometry, direction: Conv2dDirection): Blocks {
   const spec = DIRECTIONS[direction];
-  const channels = spec.channels(g);
-  const rowLength = spec.rowLength(g, outWidthOf(g));
-  let channel = Math.min(4, channels);
-  // Prefer a channel block that divides the channel count (10 channels: 5 x 2, not 4 x 3).
-  if (channels % channel !== 0 && channels <= 2 * MAX_BLOCK) channel = [5, 3, 2].find((c) => channels % c === 0) ?? channel;
-  const inner = Math.min(4, rowLength, MAX_BLOCK);
-  // backwardWeight has few invocations (Cout*taps/blocks): small workgroups keep every core busy.
+  const channel = channelBlock(spec.channels(g), direction === 'backwardWeight' ? 8 : 10);
+  const inner = Math.min(4, spec.rowLength(g, outWidthOf(g)));
+  // backwardWeight has few invocations (Cout*Cin*kH*kW / blocks): small workgroups spread them over the cores.
   const wg = direction === 'backwardWeight' ? 8 : 64;
   const wgY = g.outChannels <= 16 ? 4 : g.outChannels <= 32 ? 8 : 16;
   const wgX = 16;
   const tileK = Math.min(16, Math.floor(ctx.limits.maxComputeWorkgroupStorageSize / (4 * 4 * (wgX + wgY))));
   return { wg, channel, inner, wgX, wgY, tileK };
+}
+
+/** The largest divisor of `channels` up to `max` (no idle lanes); 8 when that is tiny. */
+function channelBlock(channels: number, max: number): number {
+  let best = 1;
+  for (let d = 1; d <= Math.min(max, channels); d++) if (channels % d === 0) best = d;
+  return best < 4 && channels > max ? Math.min(8, MAX_BLOCK) : best;
 }
 
 /** Untuned default: register blocks on CPU drivers (barriers are expensive there), tiled elsewhere. */
@@ -161,10 +167,9 @@ export function run(
     ctx.dispatch(kernel, bindings, { ...base, size }, dispatch1d(size, WG, maxGroups));
     return;
   }
-  const blocks = blocksFor(ctx, g, direction, variant);
+  const blocks = blocksFor(ctx, g, direction);
   if (variant === 'register') {
-    // Rows of the block run along W' (forward), W (backwardInput) or the taps (backwardWeight).
-    const size = spec.rows(g, outH, outW) * Math.ceil(spec.rowLength(g, outW) / blocks.inner);
+    const size = spec.blocks(g, outH, outW, blocks.inner);
     const channelBlocks = Math.ceil(spec.channels(g) / blocks.channel);
     const kernel = ctx.kernel({ name, source, overrides: { WG: blocks.wg, [spec.channelOverride]: blocks.channel, [spec.innerOverride]: blocks.inner, ...flags } });
     const [gx, gy] = dispatch1d(size, blocks.wg, maxGroups);
