@@ -78,7 +78,7 @@ describeGpu('nn modules', (gpu) => {
     expect(drop.calls).toBe(1);
   });
 
-  itGpu('a step of SGD lowers the loss of a small MLP, and zeroGrad clears gradients', async () => {
+  itGpu('steps of SGD lower the loss of a small MLP without leaking buffers, and zeroGrad clears gradients', async () => {
     const ctx = gpu();
     const rng = new Rng(5);
     const model = new Sequential(ctx, new Linear(ctx, 4, 8, { rng }), new ReLU(ctx), new Linear(ctx, 8, 3, { rng }));
@@ -86,7 +86,8 @@ describeGpu('nn modules', (gpu) => {
     const x = Tensor.from(ctx, Array.from({ length: 20 }, (_, i) => Math.sin(i)), [5, 4]);
     const labels = new Uint32Array([0, 1, 2, 1, 0]);
     const losses: number[] = [];
-    for (let step = 0; step < 3; step++) {
+    const inUse: number[] = [];
+    for (let step = 0; step < 4; step++) {
       const scope = new F.Scope();
       const loss = scope.run(() => F.crossEntropy(model.forward(x), labels));
       opt.zeroGrad();
@@ -94,8 +95,11 @@ describeGpu('nn modules', (gpu) => {
       opt.step();
       losses.push(await loss.item());
       scope.release();
+      inUse.push(ctx.poolStats.bytesInUse);
     }
-    expect(losses[2]).toBeLessThan(losses[0]);
+    expect(losses[3]).toBeLessThan(losses[0]);
+    // After each step only parameters, their gradients and x hold buffers: nothing leaks.
+    expect(inUse).toEqual([inUse[0], inUse[0], inUse[0], inUse[0]]);
     opt.zeroGrad();
     expect(model.parameters().every((p) => p.grad === null)).toBe(true);
     expect(noGrad(() => model.forward(x)).requiresGrad).toBe(false);
