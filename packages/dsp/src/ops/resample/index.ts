@@ -24,15 +24,17 @@ export function resample(ctx: GpuContext, x: GpuArray, origFreq: number, newFreq
   const outLength = resampledLength(samples, k);
   const y = empty(ctx, [batch, outLength], 'resample');
   const weights = ctx.upload(Float32Array.from(k.weights), 'resample.kernel');
+  const ranges = ctx.upload(k.ranges, 'resample.ranges');
   const size = batch * outLength;
   const kernel = ctx.kernel({ name: 'dsp/resample', source, overrides: { WG } });
   ctx.dispatch(
     kernel,
-    { x: x.buffer, kernel: weights, y: y.buffer },
+    { x: x.buffer, kernel: weights, ranges, y: y.buffer },
     { size, samples, outLength, origFreq: k.origFreq, newFreq: k.newFreq, taps: k.taps, width: k.width },
     dispatch1d(size, WG, ctx.limits.maxComputeWorkgroupsPerDimension),
   );
   ctx.release(weights);
+  ctx.release(ranges);
   return y;
 }
 

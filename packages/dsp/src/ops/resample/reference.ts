@@ -19,6 +19,8 @@ export interface SincKernel {
   readonly taps: number;
   /** (newFreq, taps): one filter per output phase. */
   readonly weights: Float64Array;
+  /** (newFreq, 2): first and one-past-last nonzero tap of each phase. */
+  readonly ranges: Uint32Array;
 }
 
 function gcd(a: number, b: number): number {
@@ -44,14 +46,28 @@ export function sincResampleKernel(origFreq: number, newFreq: number, options: R
   for (let phase = 0; phase < next; phase++) {
     for (let m = 0; m < taps; m++) {
       // Time of input tap m relative to output phase, in units of the filter's zero crossings.
-      let t = (-phase / next + (m - width) / orig) * baseFreq;
-      t = Math.min(Math.max(t, -lowpassFilterWidth), lowpassFilterWidth);
+      const t = (-phase / next + (m - width) / orig) * baseFreq;
+      // torchaudio clamps t to ±lowpassFilterWidth, where the window is cos(±π/2)^2: zero, up to
+      // rounding (~1e-33). Exact zeros let the GPU loop skip those taps.
+      if (Math.abs(t) >= lowpassFilterWidth) continue;
       const window = Math.cos((t * Math.PI) / lowpassFilterWidth / 2) ** 2;
       const angle = t * Math.PI;
       weights[phase * taps + m] = (angle === 0 ? 1 : Math.sin(angle) / angle) * window * scale;
     }
   }
-  return { origFreq: orig, newFreq: next, width, taps, weights };
+  const ranges = new Uint32Array(2 * next);
+  for (let phase = 0; phase < next; phase++) {
+    let lo = taps;
+    let hi = 0;
+    for (let m = 0; m < taps; m++) {
+      if (weights[phase * taps + m] !== 0) {
+        lo = Math.min(lo, m);
+        hi = m + 1;
+      }
+    }
+    ranges.set([Math.min(lo, hi), hi], 2 * phase);
+  }
+  return { origFreq: orig, newFreq: next, width, taps, weights, ranges };
 }
 
 /** Output length of a clip of `samples` (torchaudio: ceil(new * samples / orig), reduced rates). */

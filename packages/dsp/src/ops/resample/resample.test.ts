@@ -17,6 +17,13 @@ describe('resample reference', () => {
   it('has torchaudio’s filter geometry (44100 -> 8000: 441/80 after the gcd, width 34)', () => {
     const k = sincResampleKernel(44100, 8000);
     expect([k.origFreq, k.newFreq, k.width, k.taps]).toEqual([441, 80, 34, 509]);
+    // Each phase's nonzero taps: about 2 * 6 zero crossings of 441/80 input samples each.
+    for (let phase = 0; phase < k.newFreq; phase++) {
+      const [lo, hi] = [k.ranges[2 * phase], k.ranges[2 * phase + 1]];
+      expect(hi - lo).toBeGreaterThan(60);
+      expect(hi - lo).toBeLessThan(70);
+      for (let m = 0; m < k.taps; m++) if (m < lo || m >= hi) expect(k.weights[phase * k.taps + m]).toBe(0);
+    }
   });
 
   it('keeps a tone well below both Nyquist rates (8000 -> 16000 -> 8000)', () => {
