@@ -2,9 +2,13 @@
 // invocation computes CO_BLOCK output channels x TAP_BLOCK consecutive (ci, kh, kw) taps, summing
 // over B, H', W' in a fixed order, so each gradOutput value is used TAP_BLOCK times and each
 // input value CO_BLOCK times. Maths as backward_weight.wgsl.
-// Bindings: gradOutput (B, Cout, H', W'), x (B, Cin, H, W), gradWeight (Cout, Cin, kH, kW).
+// The batch may be split in chunks of batchChunk images (split-K: a layer has few weights but a
+// long reduction, and few invocations leave cores idle): split s sums images
+// [s*batchChunk, (s+1)*batchChunk) into gradWeight[s] and backward_weight_reduce.wgsl adds the
+// splits in order (deterministic). With one split, gradWeight is the final gradient.
+// Bindings: gradOutput (B, Cout, H', W'), x (B, Cin, H, W), gradWeight (splits, Cout, Cin, kH, kW).
 // Dispatch: x/y spread by dispatch1d over size = ceil(Cin*kH*kW / TAP_BLOCK) tap blocks;
-// z = ceil(Cout/CO_BLOCK) channel blocks. CO_BLOCK and TAP_BLOCK are at most MAX_BLOCK.
+// z = ceil(Cout/CO_BLOCK) * splits, split-major. CO_BLOCK and TAP_BLOCK are at most MAX_BLOCK.
 override WG: u32 = 16u;
 override CO_BLOCK: u32 = 4u;
 override TAP_BLOCK: u32 = 4u;
@@ -13,7 +17,7 @@ const MAX_BLOCK = 16u;
 struct Params {
   size: u32, batch: u32, inChannels: u32, inHeight: u32, inWidth: u32, outChannels: u32, outHeight: u32,
   outWidth: u32, kernelH: u32, kernelW: u32, strideH: u32, strideW: u32, padH: u32, padW: u32,
-  dilationH: u32, dilationW: u32,
+  dilationH: u32, dilationW: u32, batchChunk: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -28,7 +32,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let taps = params.kernelH * params.kernelW;
   let depth = params.inChannels * taps;
   let tap0 = i * TAP_BLOCK;
-  let co0 = gid.z * CO_BLOCK;
+  let coBlocks = (params.outChannels + CO_BLOCK - 1u) / CO_BLOCK;
+  let co0 = (gid.z % coBlocks) * CO_BLOCK;
+  let split = gid.z / coBlocks;
+  let batchEnd = min((split + 1u) * params.batchChunk, params.batch);
   let plane = params.outHeight * params.outWidth;
   let image = params.inHeight * params.inWidth;
   // Each tap of the block, decoded once: input plane offset and the kernel's spatial offsets.
@@ -45,7 +52,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   var goPlane: array<u32, MAX_BLOCK>;
   for (var c = 0u; c < CO_BLOCK; c++) { goPlane[c] = min(co0 + c, params.outChannels - 1u) * plane; }
   var acc: array<array<f32, MAX_BLOCK>, MAX_BLOCK>;
-  for (var b = 0u; b < params.batch; b++) {
+  for (var b = split * params.batchChunk; b < batchEnd; b++) {
     let goImage = b * params.outChannels * plane;
     let xImage = b * params.inChannels * image;
     for (var oh = 0u; oh < params.outHeight; oh++) {
@@ -67,12 +74,13 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
       }
     }
   }
+  let out = split * params.outChannels * depth;
   for (var c = 0u; c < CO_BLOCK; c++) {
     let co = co0 + c;
     if (co >= params.outChannels) { break; }
     for (var j = 0u; j < TAP_BLOCK; j++) {
       if (tap0 + j >= depth) { break; }
-      gradWeight[co * depth + tap0 + j] = acc[c][j];
+      gradWeight[out + co * depth + tap0 + j] = acc[c][j];
     }
   }
 }

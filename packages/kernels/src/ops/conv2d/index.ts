@@ -136,6 +136,7 @@ export const conv2dOp: OpDef = {
     'conv2d/forward_direct.wgsl', 'conv2d/forward_register.wgsl', 'conv2d/forward_tiled.wgsl',
     'conv2d/backward_input.wgsl', 'conv2d/backward_input_register.wgsl',
     'conv2d/backward_weight.wgsl', 'conv2d/backward_weight_register.wgsl', 'conv2d/backward_weight_tiled.wgsl',
+    'conv2d/backward_weight_reduce.wgsl',
     'conv2d/backward_bias.wgsl',
   ],
   differentiable: true,

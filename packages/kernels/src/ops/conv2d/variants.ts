@@ -13,6 +13,7 @@ import backwardWeightDirect from '@duet/shaders/conv2d/backward_weight.wgsl';
 import backwardWeightRegister from '@duet/shaders/conv2d/backward_weight_register.wgsl';
 import backwardWeightTiled from '@duet/shaders/conv2d/backward_weight_tiled.wgsl';
 import backwardBias from '@duet/shaders/conv2d/backward_bias.wgsl';
+import backwardWeightReduce from '@duet/shaders/conv2d/backward_weight_reduce.wgsl';
 import { outHeightOf, outWidthOf, type Conv2dGeometry } from './reference';
 
 export const VARIANTS = {
@@ -26,7 +27,7 @@ export type Conv2dDirection = keyof typeof VARIANTS;
 export type VariantOf<D extends Conv2dDirection> = (typeof VARIANTS)[D][number];
 export type Conv2dVariant = VariantOf<Conv2dDirection>;
 
-export const KERNELS = { backwardBias };
+export const KERNELS = { backwardBias, backwardWeightReduce };
 
 /** How a direction maps onto its kernels' grids (out = H' and W' of the geometry). */
 interface DirectionSpec {
@@ -86,11 +87,20 @@ export interface Blocks {
   readonly wg: number;
   readonly channel: number;
   readonly inner: number;
+  /** Register backwardWeight: the batch is summed in `splits` chunks of `batchChunk` images. */
+  readonly splits: number;
+  readonly batchChunk: number;
   /** Tiled variant: workgroup (WG_X, WG_Y) and reduction step. */
   readonly wgX: number;
   readonly wgY: number;
   readonly tileK: number;
 }
+
+/**
+ * Register backwardWeight splits the batch until this many invocations run, so that a layer
+ * with few weights (Conv2d(1, 10, 7): 490) still keeps every core (x 8 SIMD lanes) busy.
+ */
+const MIN_WEIGHT_INVOCATIONS = 64;
 
 /** Largest register block (MAX_BLOCK in the register shaders). */
 const MAX_BLOCK = 16;
@@ -109,7 +119,13 @@ export function blocksFor(ctx: GpuContext, g: Conv2dGeometry, direction: Conv2dD
   const wgY = g.outChannels <= 16 ? 4 : g.outChannels <= 32 ? 8 : 16;
   const wgX = 16;
   const tileK = Math.min(16, Math.floor(ctx.limits.maxComputeWorkgroupStorageSize / (4 * 4 * (wgX + wgY))));
-  return { wg, channel, inner, wgX, wgY, tileK };
+  let splits = 1;
+  if (direction === 'backwardWeight') {
+    const invocations = Math.ceil(g.outChannels / channel) * Math.ceil(spec.rowLength(g, 0) / inner);
+    splits = Math.min(g.batch, Math.ceil(MIN_WEIGHT_INVOCATIONS / invocations));
+  }
+  const batchChunk = Math.ceil(g.batch / splits);
+  return { wg, channel, inner, splits: Math.ceil(g.batch / batchChunk), batchChunk, wgX, wgY, tileK };
 }
 
 /** The largest divisor of `channels` up to `max` (no idle lanes); 8 when that is tiny. */
@@ -173,7 +189,19 @@ export function run(
     const channelBlocks = Math.ceil(spec.channels(g) / blocks.channel);
     const kernel = ctx.kernel({ name, source, overrides: { WG: blocks.wg, [spec.channelOverride]: blocks.channel, [spec.innerOverride]: blocks.inner, ...flags } });
     const [gx, gy] = dispatch1d(size, blocks.wg, maxGroups);
-    ctx.dispatch(kernel, bindings, { ...base, size }, [gx, gy, channelBlocks]);
+    if (direction !== 'backwardWeight') {
+      ctx.dispatch(kernel, bindings, { ...base, size }, [gx, gy, channelBlocks]);
+      return;
+    }
+    // gradWeight (splits, Cout, Cin, kH, kW), then the splits added in order.
+    const items = spec.items(g, outH, outW);
+    const partial = blocks.splits > 1 ? ctx.createBuffer(blocks.splits * items * 4, 'conv2d.gradWeight.partial') : bindings.gradWeight;
+    ctx.dispatch(kernel, { ...bindings, gradWeight: partial }, { ...base, size, batchChunk: blocks.batchChunk }, [gx, gy, channelBlocks * blocks.splits]);
+    if (blocks.splits > 1) {
+      const reduce = ctx.kernel({ name: 'conv2d/backward_weight_reduce', source: KERNELS.backwardWeightReduce, overrides: { WG: 64 } });
+      ctx.dispatch(reduce, { partial, gradWeight: bindings.gradWeight }, { size: items, splits: blocks.splits }, dispatch1d(items, 64, maxGroups));
+      ctx.release(partial);
+    }
     return;
   }
   // tiled: an implicit GEMM of (Cout) x (size) tiles of (4 WG_Y) x (4 WG_X).
