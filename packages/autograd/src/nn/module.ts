@@ -82,14 +82,19 @@ export abstract class Module {
         throw new Error(`loadStateDict: missing keys [${missing.join(', ')}], unexpected keys [${unexpected.join(', ')}]`);
       }
     }
+    const writes: [Tensor, Float32Array][] = [];
     for (const [name, t] of own) {
       const value = state.get(name);
       if (!value) continue;
       if (value.shape.join() !== t.shape.join() || value.data.length !== sizeOf(t.shape)) {
         throw new Error(`loadStateDict: '${name}' has shape [${value.shape.join(', ')}], the module expects [${t.shape.join(', ')}]`);
       }
-      this.ctx.write(t.data.buffer, value.data);
+      writes.push([t, value.data]);
     }
+    // NOTE: queue writes land before commands still being recorded: submit those first, so a
+    // step recorded earlier reads the old values, as it would have.
+    this.ctx.flush();
+    for (const [t, data] of writes) this.ctx.write(t.data.buffer, data);
   }
 
   /** Training mode (batch statistics, dropout on) for this module and its children. */
