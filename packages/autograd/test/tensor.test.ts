@@ -62,7 +62,9 @@ describeGpu('tape: forward and backward of each op vs finite differences', (gpu)
     const ctx = gpu();
     await gradcheck(ctx, ([a, b]) => F.matmul(a, b), [input([2, 3], 1), input([3, 4], 2)], 'matmul');
     await gradcheck(ctx, ([a, b]) => F.matmul(a, b, { transposeA: true, transposeB: true }), [input([3, 2], 3), input([4, 3], 4)], 'matmul^T^T');
+    await gradcheck(ctx, ([a, b]) => F.matmul(a, b), [input([2, 2, 3], 11), input([2, 3, 1], 12)], 'batched matmul');
     await gradcheck(ctx, ([x, w, b]) => F.linear(x, w, b), [input([3, 5], 5), input([2, 5], 6), input([2], 7)], 'linear');
+    await gradcheck(ctx, ([x, w]) => F.linear(x, w), [input([2, 1, 3], 13), input([4, 3], 14)], 'linear over a 3-D input, no bias');
     await gradcheck(ctx, ([x, w, b]) => F.linear(x, w, b, { activation: 'relu' }), [input([3, 5], 8), input([4, 5], 9), input([4], 10, -1, 1, 0.3)], 'linear+relu');
   });
 });
@@ -123,6 +125,23 @@ describeGpu('tape semantics', (gpu) => {
       expect(ctx.poolStats.bytesInUse, `bytes in use after step ${step}`).toBe(before);
     }
     expect(w.isLeaf).toBe(true);
+    w.free();
+  });
+
+  itGpu('keeps what the scope is told to keep; views and detached tensors never free the data they view', async () => {
+    const ctx = gpu();
+    const w = Tensor.from(ctx, [1, 2, 3, 4], [2, 2], true);
+    await ctx.sync();
+    const before = ctx.poolStats.bytesInUse;
+    const scope = new Scope();
+    const [kept, view, detached] = scope.run(() => [scope.keep(F.mul(w, 2)), F.reshape(w, [4]), w.detach()]);
+    scope.release();
+    expect(ctx.poolStats.bytesInUse).toBe(before + kept.data.buffer.size);
+    expect(view.ownsData).toBe(false);
+    expect(detached.requiresGrad).toBe(false);
+    expect([...(await w.toArray())]).toEqual([1, 2, 3, 4]);
+    expect([...(await kept.toArray())]).toEqual([2, 4, 6, 8]);
+    kept.free();
     w.free();
   });
 });
