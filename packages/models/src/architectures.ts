@@ -1,0 +1,112 @@
+/**
+ * The networks, built from @duet/autograd layers with PyTorch's state-dict names, so weights
+ * move to and from PyTorch with the same module definitions. Every builder draws its initial
+ * weights from the Rng it is given (the run's seed).
+ */
+import type { GpuContext } from '@duet/gpu';
+import {
+  BatchNorm2d, Conv2d, Dropout, Flatten, Linear, MaxPool2d, Module, ReLU, Sequential, mean, reshape, type Rng, type Tensor,
+} from '@duet/autograd';
+
+/** A model and the Dropout layers in it (the training loop sets their RNG counters per step). */
+export interface BuiltModel {
+  readonly module: Module;
+  readonly dropouts: readonly Dropout[];
+}
+
+/** Output size of a convolution or pooling along one axis. */
+export function convOut(size: number, kernel: number, stride = 1, padding = 0): number {
+  return Math.floor((size + 2 * padding - kernel) / stride) + 1;
+}
+
+// x: (B, 1, H, W) -> (B, 10)
+/**
+ * The lab's network, exactly: nn.Sequential(Conv2d(1, 10, 7, stride=3), ReLU(),
+ * Conv2d(10, 10, 5, stride=2), ReLU(), Flatten(), Linear(·, 10)); the Linear's input size
+ * comes from the feature shape ((1, 128, 241) at the lab's settings: 10 x 19 x 38 = 7220).
+ */
+export function labCnn(ctx: GpuContext, input: readonly number[], rng: Rng, classes = 10): BuiltModel {
+  const [, h, w] = input;
+  const h2 = convOut(convOut(h, 7, 3), 5, 2);
+  const w2 = convOut(convOut(w, 7, 3), 5, 2);
+  if (h2 < 1 || w2 < 1) throw new Error(`lab-cnn: features of ${h} x ${w} are too small for its two strided convolutions`);
+  const module = new Sequential(
+    ctx,
+    new Conv2d(ctx, 1, 10, 7, { stride: 3, rng }),
+    new ReLU(ctx),
+    new Conv2d(ctx, 10, 10, 5, { stride: 2, rng }),
+    new ReLU(ctx),
+    new Flatten(ctx),
+    new Linear(ctx, 10 * h2 * w2, classes, { rng }),
+  );
+  return { module, dropouts: [] };
+}
+
+export interface AudioCnnOptions {
+  /** Channels of each conv block (3x3, padding 1, BatchNorm, ReLU, then 2x2 max pooling but for the last). */
+  readonly channels: readonly number[];
+  readonly dropout: number;
+}
+
+// x: (B, 1, nMels, frames) -> (B, classes)
+/**
+ * Duet's model for new voices: conv blocks with batch norm (conv bias off, as BN makes it
+ * redundant), max pooling, global average pooling over time and frequency (so the clip's
+ * length and a shifted onset matter little), dropout, one Linear. State names:
+ * features.{4k}.weight (conv), features.{4k+1}.* (bn), classifier.weight/bias.
+ */
+export class AudioCnn extends Module {
+  readonly features: Sequential;
+  readonly dropout: Dropout;
+  readonly classifier: Linear;
+
+  constructor(ctx: GpuContext, input: readonly number[], rng: Rng, options: AudioCnnOptions, classes = 10) {
+    super(ctx);
+    const layers: Module[] = [];
+    let [c, h, w] = input;
+    options.channels.forEach((out, i) => {
+      layers.push(new Conv2d(ctx, c, out, 3, { padding: 1, bias: false, rng }), new BatchNorm2d(ctx, out), new ReLU(ctx));
+      c = out;
+      if (i < options.channels.length - 1 && h >= 2 && w >= 2) {
+        layers.push(new MaxPool2d(ctx, 2));
+        [h, w] = [convOut(h, 2, 2), convOut(w, 2, 2)];
+      }
+    });
+    this.features = this.child('features', new Sequential(ctx, ...layers));
+    this.dropout = this.child('dropout', new Dropout(ctx, options.dropout, { rng }));
+    this.classifier = this.child('classifier', new Linear(ctx, c, classes, { rng }));
+  }
+
+  forward(x: Tensor): Tensor {
+    const y = this.features.forward(x); // (B, C, H', W')
+    const [b, c] = y.shape;
+    const pooled = mean(reshape(y, [b, c, -1]), { axis: 2 }); // (B, C)
+    return this.classifier.forward(this.dropout.forward(pooled));
+  }
+}
+
+// x: (B, 1, 28, 28) -> (B, 10)
+/**
+ * The classic MNIST CNN (PyTorch's examples/mnist): conv3x3 32, ReLU, conv3x3 64, ReLU,
+ * maxpool 2, dropout 0.25, flatten, dense 128, ReLU, dropout 0.5, dense 10.
+ */
+export function mnistCnn(ctx: GpuContext, input: readonly number[], rng: Rng, classes = 10): BuiltModel {
+  const [, h, w] = input;
+  const flat = 64 * convOut(convOut(convOut(h, 3), 3), 2, 2) * convOut(convOut(convOut(w, 3), 3), 2, 2);
+  const dropouts = [new Dropout(ctx, 0.25, { rng }), new Dropout(ctx, 0.5, { rng })];
+  const module = new Sequential(
+    ctx,
+    new Conv2d(ctx, 1, 32, 3, { rng }),
+    new ReLU(ctx),
+    new Conv2d(ctx, 32, 64, 3, { rng }),
+    new ReLU(ctx),
+    new MaxPool2d(ctx, 2),
+    dropouts[0],
+    new Flatten(ctx),
+    new Linear(ctx, flat, 128, { rng }),
+    new ReLU(ctx),
+    dropouts[1],
+    new Linear(ctx, 128, classes, { rng }),
+  );
+  return { module, dropouts };
+}

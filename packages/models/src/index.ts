@@ -1,0 +1,5 @@
+// @duet/models: named models (network + exact preprocessing + recipe) and their GPU front end.
+export * from './preprocessing';
+export * from './features';
+export * from './architectures';
+export * from './registry';

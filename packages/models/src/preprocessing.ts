@@ -1,0 +1,86 @@
+/**
+ * The exact preprocessing of a model, as data: what model.json stores so a saved model can be
+ * run without knowing how it was trained. Audio: pad/trim the clip, MelSpectrogram,
+ * AmplitudeToDB, then either per-utterance normalisation (inside the features) or the
+ * training set's mean and std (at the model's input). Images: pixels / 255, then the
+ * dataset's mean and std.
+ */
+import type { AmplitudeToDBConfig, MelSpectrogramConfig } from '@duet/dsp';
+import { amplitudeToDBConfig, frameCount, melSpectrogramConfig } from '@duet/dsp';
+
+/** Mean and std subtracted from / dividing every input value (std 1: subtract only). */
+export interface InputStats {
+  readonly mean: number;
+  readonly std: number;
+}
+
+export interface AudioPreprocessing {
+  readonly kind: 'audio';
+  /** Rate the recordings must have (Hz); the mel config's sampleRate may differ (the lab's 16 kHz assumption). */
+  readonly sampleRate: number;
+  /** Every clip is zero-padded or cut to this many samples. */
+  readonly samples: number;
+  /** torchaudio.transforms.MelSpectrogram, every field resolved. */
+  readonly mel: MelSpectrogramConfig;
+  /** torchaudio.transforms.AmplitudeToDB, or null for linear mel power. */
+  readonly db: AmplitudeToDBConfig | null;
+  /**
+   * 'dataset': subtract stats.mean and divide by stats.std at the model's input (the lab
+   * subtracts the training-set mean, std 1); 'utterance': each clip's features are scaled to
+   * mean 0, std 1 on their own (robust to loudness and microphone), stats stay (0, 1).
+   */
+  readonly normalization: 'dataset' | 'utterance';
+  /** Filled in from the training set before training ('dataset'), or (0, 1). */
+  readonly stats: InputStats;
+}
+
+export interface ImagePreprocessing {
+  readonly kind: 'image';
+  readonly height: number;
+  readonly width: number;
+  /** Pixels are scaled to [0, 1] (/ 255), then (x - mean) / std. */
+  readonly stats: InputStats;
+}
+
+export type Preprocessing = AudioPreprocessing | ImagePreprocessing;
+
+/** An audio preprocessing with its configs resolved (torchaudio defaults for what is not given). */
+export function audioPreprocessing(options: {
+  sampleRate: number;
+  samples: number;
+  mel?: Partial<MelSpectrogramConfig>;
+  db?: Partial<AmplitudeToDBConfig> | null;
+  normalization: AudioPreprocessing['normalization'];
+  stats?: InputStats;
+}): AudioPreprocessing {
+  if (!(Number.isInteger(options.samples) && options.samples > 0)) throw new Error(`samples must be a positive integer, got ${options.samples}`);
+  return {
+    kind: 'audio',
+    sampleRate: options.sampleRate,
+    samples: options.samples,
+    mel: melSpectrogramConfig(options.mel ?? {}),
+    db: options.db === null ? null : amplitudeToDBConfig(options.db ?? {}),
+    normalization: options.normalization,
+    stats: options.stats ?? { mean: 0, std: 1 },
+  };
+}
+
+/** The model's input shape for one example (C, H, W): (1, nMels, frames) or (1, height, width). */
+export function inputShape(pre: Preprocessing): [number, number, number] {
+  if (pre.kind === 'image') return [1, pre.height, pre.width];
+  return [1, pre.mel.nMels, frameCount(pre.samples, pre.mel)];
+}
+
+/** Copies `wave` into row `row` of `out` (B, samples), zero-padded or cut to `samples`. */
+export function padOrTrimInto(out: Float32Array, row: number, wave: Float32Array, samples: number): void {
+  const dst = out.subarray(row * samples, (row + 1) * samples);
+  dst.fill(0);
+  dst.set(wave.subarray(0, samples));
+}
+
+/** Pixels 0..255 (B, H, W) -> normalised float32 (B, 1, H, W) values, on the host. */
+export function normalizePixels(pixels: Uint8Array, stats: InputStats): Float32Array {
+  const out = new Float32Array(pixels.length);
+  for (let i = 0; i < pixels.length; i++) out[i] = (pixels[i] / 255 - stats.mean) / stats.std;
+  return out;
+}

@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { describeGpu, itGpu } from '@duet/gpu/testing';
+import { noGrad, Tensor } from '@duet/autograd';
+import { fromData, toData } from '@duet/kernels';
+import { AudioFeaturizer, buildModel, getModel, inputShape, makeSpec, modelNames, normalizePixels, padOrTrimInto, parseSpec, type AudioPreprocessing } from '../src/index';
+
+describe('registry and specs', () => {
+  it('lists the models per task and refuses unknown names', () => {
+    expect(modelNames('audio')).toEqual(['lab-cnn', 'audio-cnn']);
+    expect(modelNames('image')).toEqual(['mnist-cnn']);
+    expect(() => getModel('resnet')).toThrow(/unknown model 'resnet'/);
+  });
+
+  it("carries the lab's preprocessing: 48000 samples, torchaudio defaults, dataset mean", () => {
+    const pre = getModel('lab-cnn').preprocessing() as AudioPreprocessing;
+    expect(pre.samples).toBe(48000);
+    expect([pre.mel.sampleRate, pre.mel.nFft, pre.mel.hopLength, pre.mel.nMels, pre.mel.center]).toEqual([16000, 400, 200, 128, true]);
+    expect(pre.db).toEqual({ stype: 'power', topDb: null, amin: 1e-10, refValue: 1 });
+    expect(inputShape(pre)).toEqual([1, 128, 241]);
+    expect(getModel('lab-cnn').recipe).toMatchObject({ optimizer: 'sgd', lr: 0.001, momentum: 0.9, batchSize: 32, epochs: 30 });
+    expect(inputShape(getModel('audio-cnn').preprocessing({ samples: 4000 }))).toEqual([1, 40, 51]);
+  });
+
+  it('round-trips a spec through JSON and rejects inconsistent ones', () => {
+    const def = getModel('audio-cnn');
+    const spec = makeSpec(def, def.preprocessing(), def.recipe, ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
+    expect(parseSpec(JSON.stringify(spec), 'model.json')).toEqual(spec);
+    expect(() => parseSpec(JSON.stringify({ ...spec, inputShape: [1, 40, 99] }), 'm.json')).toThrow(/m.json: inputShape/);
+    expect(() => parseSpec(JSON.stringify({ ...spec, format: 'x' }), 'm.json')).toThrow(/format/);
+    expect(() => parseSpec('{', 'm.json')).toThrow(/not JSON/);
+  });
+
+  it('pads and cuts clips, and normalises pixels', () => {
+    const out = new Float32Array(2 * 3).fill(9);
+    padOrTrimInto(out, 0, Float32Array.of(1, 2), 3);
+    padOrTrimInto(out, 1, Float32Array.of(1, 2, 3, 4), 3);
+    expect([...out]).toEqual([1, 2, 0, 1, 2, 3]);
+    expect([...normalizePixels(Uint8Array.of(0, 255), { mean: 0.5, std: 0.5 })]).toEqual([-1, 1]);
+  });
+});
+
+describeGpu('models on the GPU', (gpu) => {
+  itGpu('builds each model with PyTorch state names and maps a batch to (B, 10)', () => {
+    const ctx = gpu();
+    const labels = Array.from({ length: 10 }, (_, i) => String(i));
+    const shapes: Record<string, number[]> = {};
+    for (const [name, pre] of [
+      ['lab-cnn', getModel('lab-cnn').preprocessing({ samples: 4800 })],
+      ['audio-cnn', getModel('audio-cnn').preprocessing({ samples: 1200 })],
+      ['mnist-cnn', getModel('mnist-cnn').preprocessing()],
+    ] as const) {
+      const spec = makeSpec(getModel(name), pre, getModel(name).recipe, labels);
+      const { module } = buildModel(ctx, spec, 1);
+      module.eval();
+      const x = Tensor.from(ctx, new Float32Array(3 * spec.inputShape.reduce((a, b) => a * b)).fill(0.5), [3, ...spec.inputShape]);
+      shapes[name] = [...noGrad(() => module.forward(x)).shape];
+      if (name === 'lab-cnn') expect(module.namedState().map(([n]) => n)).toEqual(['0.weight', '0.bias', '2.weight', '2.bias', '5.weight', '5.bias']);
+      if (name === 'audio-cnn') expect(module.namedState().map(([n]) => n).slice(0, 6)).toEqual(['features.0.weight', 'features.1.weight', 'features.1.bias', 'features.1.running_mean', 'features.1.running_var', 'features.4.weight']);
+      if (name === 'mnist-cnn') expect(module.namedState().find(([n]) => n === '7.weight')![1].shape).toEqual([128, 9216]);
+    }
+    expect(shapes).toEqual({ 'lab-cnn': [3, 10], 'audio-cnn': [3, 10], 'mnist-cnn': [3, 10] });
+  });
+
+  itGpu('per-utterance normalisation gives the features of each clip mean 0 and std 1', async () => {
+    const ctx = gpu();
+    const pre = getModel('audio-cnn').preprocessing({ samples: 801 }) as AudioPreprocessing;
+    const featurizer = new AudioFeaturizer(ctx, pre);
+    const clips = new Float32Array(2 * 801).map((_, i) => Math.sin(i * 0.3) * (i < 801 ? 0.1 : 0.7) + 0.01 * Math.cos(i * 1.7));
+    const features = featurizer.forward(fromData(ctx, clips, [2, 801], 'clips'));
+    expect(features.shape).toEqual([2, ...inputShape(pre)]);
+    const values = await toData(ctx, features);
+    const n = values.length / 2;
+    for (let b = 0; b < 2; b++) {
+      const row = values.subarray(b * n, (b + 1) * n);
+      const mean = row.reduce((s, v) => s + v, 0) / n;
+      const std = Math.sqrt(row.reduce((s, v) => s + (v - mean) ** 2, 0) / n);
+      expect(Math.abs(mean)).toBeLessThan(1e-4);
+      expect(std).toBeCloseTo(1, 3);
+    }
+    featurizer.dispose();
+  });
+});
