@@ -6,7 +6,7 @@
 import { acquireGpu } from '@duet/gpu/node';
 import { randomArray } from '@duet/gpu/testing';
 import { fromData, free } from '@duet/kernels';
-import { MelSpectrogram, frameCount, spectrogram } from '../src/index';
+import { MelSpectrogram, createStftTables, frameCount, freeStftTables, spectrogram, stftStrategies } from '../src/index';
 
 const batch = Number(process.argv[2] ?? 64);
 const samples = 8000;
@@ -19,21 +19,19 @@ for (const [name, config] of [
 ] as const) {
   const transform = new MelSpectrogram(ctx, config);
   const run = () => free(ctx, transform.forward(clips, true));
-  const stft = () => free(ctx, spectrogram(ctx, clips, transform.config));
   await ctx.time(run); // warm-up: compiles the pipelines
-  const times: number[] = [];
-  const stftTimes: number[] = [];
-  for (let i = 0; i < 3; i++) {
-    times.push(await ctx.time(run));
-    stftTimes.push(await ctx.time(stft));
-  }
-  const best = Math.min(...times);
+  const best = Math.min(await ctx.time(run), await ctx.time(run), await ctx.time(run));
+  console.log(`${name.padEnd(9)} log-mel ${(best * 1000).toFixed(1)} ms per batch, ${((batch * samples) / 8000 / best).toFixed(0)} s of audio per s`);
   const frames = frameCount(samples, transform.config);
   const macs = batch * frames * (transform.config.nFft / 2 + 1) * transform.config.nFft * 2;
-  console.log(
-    `${name.padEnd(9)} ${(best * 1000).toFixed(1)} ms per batch (stft alone ${(Math.min(...stftTimes) * 1000).toFixed(1)} ms, ` +
-      `${(macs / Math.min(...stftTimes) / 1e9).toFixed(2)} G DFT MAC/s), ${((batch * samples) / 8000 / best).toFixed(0)} s of audio per s`,
-  );
+  for (const strategy of stftStrategies(ctx, transform.config.nFft)) {
+    const tables = createStftTables(ctx, transform.config, strategy);
+    const stft = () => free(ctx, spectrogram(ctx, clips, transform.config, tables));
+    await ctx.time(stft);
+    const seconds = Math.min(await ctx.time(stft), await ctx.time(stft), await ctx.time(stft));
+    console.log(`          stft '${strategy}' ${(seconds * 1000).toFixed(1)} ms (${(macs / seconds / 1e9).toFixed(2)} G DFT-equivalent MAC/s)`);
+    freeStftTables(ctx, tables);
+  }
   transform.dispose();
 }
 free(ctx, clips);

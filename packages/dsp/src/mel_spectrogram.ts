@@ -8,7 +8,7 @@ import { amplitudeToDBConfig, frequencyBins, melSpectrogramConfig, type Amplitud
 import { emptyFilterWarning, melscaleFbanks, type MelFilterbank } from './mel_filterbank';
 import { amplitudeToDB } from './ops/amplitude_to_db/index';
 import { freeFilterbank, melScale, uploadFilterbank, type GpuFilterbank } from './ops/mel_scale/index';
-import { createStftTables, freeStftTables, spectrogram, type StftTables } from './ops/spectrogram/index';
+import { createStftTables, freeStftTables, spectrogram, type StftStrategy, type StftTables } from './ops/spectrogram/index';
 
 /** The mel filterbank a configuration uses (CPU, float64): its emptyFilters are what torchaudio warns about. */
 export function melFilterbank(config: MelSpectrogramConfig): MelFilterbank {
@@ -26,10 +26,11 @@ export class MelSpectrogram {
   private readonly tables: StftTables;
   private readonly fb: GpuFilterbank;
 
-  constructor(private readonly ctx: GpuContext, options: Partial<MelSpectrogramConfig> = {}) {
+  /** `stftStrategy`: the default of stftStrategies unless given (chooseStftStrategy measures one). */
+  constructor(private readonly ctx: GpuContext, options: Partial<MelSpectrogramConfig> = {}, stftStrategy?: StftStrategy) {
     this.config = melSpectrogramConfig(options);
     this.filterbank = melFilterbank(this.config);
-    this.tables = createStftTables(ctx, this.config);
+    this.tables = createStftTables(ctx, this.config, stftStrategy);
     this.fb = uploadFilterbank(ctx, this.filterbank);
   }
 

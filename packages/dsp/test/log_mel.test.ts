@@ -47,20 +47,34 @@ describe('log-mel reference vs torchaudio', () => {
 
 describeGpu('log-mel on the GPU vs torchaudio', (gpu) => {
   for (const c of golden.logMel) {
-    itGpu(c.name, async () => {
-      const x = signalOf(c);
-      // Off CI only (readFsdd throws on CI): itGpu turns this into a skip.
-      if (!x) throw new SkipGpu(`${c.file} not found`);
-      const ctx = gpu();
-      const clips = fromData(ctx, x, [1, x.length], 'clips');
-      const out = melSpectrogram(ctx, clips, c.config, true);
-      expect(out.shape).toEqual([1, ...c.shape]);
-      const { max } = maxDbError(await toData(ctx, out), c.db);
-      expect(max).toBeLessThan(TOLERANCE_DB);
-      free(ctx, clips);
-      free(ctx, out);
-    });
+    for (const strategy of ['dft', 'fft'] as const) {
+      itGpu(`${c.name} (${strategy} STFT)`, async () => {
+        const x = signalOf(c);
+        // Off CI only (readFsdd throws on CI): itGpu turns this into a skip.
+        if (!x) throw new SkipGpu(`${c.file} not found`);
+        const ctx = gpu();
+        const clips = fromData(ctx, x, [1, x.length], 'clips');
+        const transform = new MelSpectrogram(ctx, c.config, strategy);
+        const out = transform.forward(clips, true);
+        expect(out.shape).toEqual([1, ...c.shape]);
+        const { max } = maxDbError(await toData(ctx, out), c.db);
+        expect(max).toBeLessThan(TOLERANCE_DB);
+        transform.dispose();
+        free(ctx, clips);
+        free(ctx, out);
+      });
+    }
   }
+
+  itGpu('melSpectrogram() is the one-shot form of the transform', async () => {
+    const ctx = gpu();
+    const c = golden.logMel[0];
+    const clips = fromData(ctx, Float32Array.from(c.signal!), [1, c.signal!.length], 'clips');
+    const out = melSpectrogram(ctx, clips, c.config, true);
+    expect(maxDbError(await toData(ctx, out), c.db).max).toBeLessThan(TOLERANCE_DB);
+    free(ctx, clips);
+    free(ctx, out);
+  });
 
   itGpu('batches clips: every clip as if computed alone, topDb per clip', async () => {
     const ctx = gpu();

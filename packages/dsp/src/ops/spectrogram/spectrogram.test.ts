@@ -3,7 +3,7 @@ import { describeGpu, expectClose, itGpu, randomArray } from '@duet/gpu/testing'
 import { fromData, free, toData } from '@duet/kernels';
 import { golden } from '../../../test/golden';
 import { frameCount, type SpectrogramConfig } from '../../config';
-import { spectrogram, spectrogramOp } from './index';
+import { chooseStftStrategy, createStftTables, fftRadices, freeStftTables, spectrogram, spectrogramOp, stftStrategies, type StftStrategy } from './index';
 import { spectrogramReference } from './reference';
 
 const base: SpectrogramConfig = { nFft: 64, winLength: 64, hopLength: 16, pad: 0, power: 2, center: true, padMode: 'reflect' };
@@ -56,28 +56,66 @@ describeGpu('spectrogram on the GPU', (gpu) => {
     ['nFft 2048, hop 1000: a smaller frame block', 1, 5000, { ...base, nFft: 2048, winLength: 2000, hopLength: 1000 }],
   ];
   for (const [name, batch, samples, config] of cases) {
-    itGpu(`matches the reference: ${name}`, async () => {
+    itGpu(`matches the reference with every strategy that applies: ${name}`, async () => {
       const ctx = gpu();
       const data = randomArray(batch * samples, samples);
       const x = fromData(ctx, data, [batch, samples], 'x');
-      const spec = spectrogram(ctx, x, config);
       const expected = spectrogramReference(data, batch, config);
-      expect(spec.shape).toEqual([batch, Math.floor(config.nFft / 2) + 1, frameCount(samples, config)]);
-      expectCloseToScale(await toData(ctx, spec), expected, spectrogramOp.tolerance.rtol, name);
+      for (const strategy of stftStrategies(ctx, config.nFft)) {
+        const tables = createStftTables(ctx, config, strategy);
+        const spec = spectrogram(ctx, x, config, tables);
+        expect(spec.shape).toEqual([batch, Math.floor(config.nFft / 2) + 1, frameCount(samples, config)]);
+        expectCloseToScale(await toData(ctx, spec), expected, spectrogramOp.tolerance.rtol, `${name} (${strategy})`);
+        freeStftTables(ctx, tables);
+        free(ctx, spec);
+      }
       free(ctx, x);
-      free(ctx, spec);
     });
   }
+
+  itGpu('runs the FFT for sizes made of 2, 3 and 5 (radix-2, -3, -4 and -5 passes)', async () => {
+    const ctx = gpu();
+    expect(fftRadices(400)).toEqual([4, 4, 5, 5]);
+    expect(fftRadices(63)).toBeNull();
+    for (const nFft of [2, 6, 8, 45, 96, 100, 128, 270]) {
+      const config: SpectrogramConfig = { ...base, nFft, winLength: nFft, hopLength: Math.max(1, Math.floor(nFft / 3)), power: 1 };
+      expect(stftStrategies(ctx, nFft)).toEqual(['dft', 'fft']);
+      const samples = 3 * nFft + 5;
+      const data = randomArray(2 * samples, nFft);
+      const x = fromData(ctx, data, [2, samples], 'x');
+      const tables = createStftTables(ctx, config, 'fft' satisfies StftStrategy);
+      const spec = spectrogram(ctx, x, config, tables);
+      expectCloseToScale(await toData(ctx, spec), spectrogramReference(data, 2, config), spectrogramOp.tolerance.rtol, `fft nFft ${nFft}`);
+      freeStftTables(ctx, tables);
+      free(ctx, x);
+      free(ctx, spec);
+    }
+  });
 
   itGpu('matches torchaudio on the golden signal', async () => {
     const ctx = gpu();
     const x = fromData(ctx, Float32Array.from(golden.stft.signal), [1, golden.stft.signal.length], 'x');
     for (const c of golden.stft.cases) {
-      const spec = spectrogram(ctx, x, c);
-      expectCloseToScale(await toData(ctx, spec), c.values, spectrogramOp.tolerance.rtol, `nFft ${c.nFft}`);
-      free(ctx, spec);
+      for (const strategy of stftStrategies(ctx, c.nFft)) {
+        const tables = createStftTables(ctx, c, strategy);
+        const spec = spectrogram(ctx, x, c, tables);
+        expectCloseToScale(await toData(ctx, spec), c.values, spectrogramOp.tolerance.rtol, `nFft ${c.nFft} (${strategy})`);
+        freeStftTables(ctx, tables);
+        free(ctx, spec);
+      }
     }
     free(ctx, x);
+  });
+
+  itGpu('chooses a strategy by timing each once, then remembers it', async () => {
+    const ctx = gpu();
+    const config: SpectrogramConfig = { ...base, nFft: 96, winLength: 96, hopLength: 37 };
+    const first = await chooseStftStrategy(ctx, config, [2, 500]);
+    expect(['dft', 'fft']).toContain(first);
+    expect(ctx.tuning.get(`${ctx.adapter.backend}:${ctx.adapter.name}:dsp/stft/nFft=96/hop=37`)).toBe(first);
+    const remembered = [...Array(3)].map(() => chooseStftStrategy(ctx, config, [2, 500]));
+    expect(await Promise.all(remembered)).toEqual([first, first, first]);
+    expect(await chooseStftStrategy(ctx, { ...config, nFft: 63, winLength: 63 })).toBe('dft');
   });
 
   itGpu('names the limit when one frame does not fit workgroup memory', () => {
