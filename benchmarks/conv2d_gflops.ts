@@ -3,6 +3,9 @@
  * trains, a spot check of each result against a float64 sum, and the variant the runtime picks.
  * Usage: node scripts/run-ts.mjs benchmarks/conv2d_gflops.ts [--layer NAME] [--reps N] [--retune]
  * FLOPs count 2 per multiply-add of the dense formula (padding taps included), as usual.
+ * Two rates per variant: GFLOPS over wall-clock time (submit to onSubmittedWorkDone), and GFLOP
+ * per CPU-second of this process (a software adapter such as lavapipe computes on this process's
+ * threads; on a shared machine that figure is far steadier than wall clock). Best of --reps runs.
  */
 import { parseArgs } from 'node:util';
 import { acquireGpu, MemoryTuningStore, type GpuContext } from '@duet/gpu/node';
@@ -117,13 +120,19 @@ async function benchLayer(ctx: GpuContext, layer: Layer): Promise<void> {
         worst = Math.max(worst, Math.abs(result[i] - expected) / (1 + Math.abs(expected)));
       }
       let best = Infinity;
+      let bestCpu = Infinity;
       for (let r = 0; r < reps; r++) {
         let out: GpuArray | null = null;
+        await ctx.sync();
+        const cpu = process.cpuUsage();
         best = Math.min(best, await ctx.time(() => (out = runs[direction](variant))));
+        const used = process.cpuUsage(cpu);
+        bestCpu = Math.min(bestCpu, (used.user + used.system) / 1e6);
         free(ctx, out!);
       }
       const check = worst < 1e-3 ? 'ok' : `MISMATCH ${worst.toExponential(1)}`;
-      cells.push(`${variant} ${(2 * macs / best / 1e9).toFixed(2)} GFLOPS (${(best * 1e3).toFixed(1)} ms, ${check})`);
+      const rate = (seconds: number) => (2 * macs / seconds / 1e9).toFixed(2);
+      cells.push(`${variant} ${rate(best)} GFLOPS, ${rate(bestCpu)}/CPU-s (${(best * 1e3).toFixed(1)} ms, ${check})`);
     }
     console.log(`  ${direction.padEnd(15)} ${cells.join(' | ')}`);
   }
@@ -134,7 +143,7 @@ async function benchLayer(ctx: GpuContext, layer: Layer): Promise<void> {
 
 const ctx = await acquireGpu(values.retune ? { tuning: new MemoryTuningStore() } : {});
 try {
-  console.log(`adapter: ${ctx.adapter.name} (${ctx.adapter.backend}${ctx.adapter.isSoftware ? ', software' : ''}); best of ${reps} runs, wall clock around submit + onSubmittedWorkDone`);
+  console.log(`adapter: ${ctx.adapter.name} (${ctx.adapter.backend}${ctx.adapter.isSoftware ? ', software' : ''}); best of ${reps} runs`);
   for (const layer of LAYERS) {
     if (values.layer && !layer.name.includes(values.layer)) continue;
     await benchLayer(ctx, layer);
