@@ -1,0 +1,151 @@
+/**
+ * `kernels`: Duet's kernels alone. matmul (square sizes) and conv2d (forward and both backward
+ * kernels of the layers Duet trains) per variant in GFLOPS, plus the variant the runtime picks;
+ * the log-mel front end (STFT + mel + dB) for 64 one-second clips in clips/s.
+ */
+import { MelSpectrogram, melSpectrogramReference } from '@duet/dsp';
+import {
+  MATMUL_VARIANTS, VARIANTS, chooseMatmulVariant, conv2dGeometry, conv2dOutputShape, defaultVariant, free, fromData, matmul, matmulVariantFor,
+  run as runConv2d, tuneConv2d, tuningKey, type Conv2dDirection, type Conv2dGeometry, type GpuArray,
+} from '@duet/kernels';
+import { checkConv2d, checkMatmul, seededValues } from '../check';
+import { gpuTimer, rate, repeat, type GpuTimer } from '../timing';
+import type { Row, Suite, SuiteContext } from '../types';
+import { CONV_LAYERS, matmulSizes } from '../workloads';
+
+export const kernelsSuite: Suite = {
+  name: 'kernels',
+  describe: "Duet's matmul, conv2d and log-mel kernels per variant (GFLOPS, clips/s)",
+  async run(s) {
+    const timer = gpuTimer(s.ctx);
+    s.log(`kernels: timing by ${timer.method}`);
+    try {
+      for (const n of matmulSizes(s.options.quick)) if (s.wants(`matmul-${n}`)) await matmulRows(s, timer, n);
+      for (const layer of CONV_LAYERS) for (const direction of Object.keys(VARIANTS) as Conv2dDirection[]) {
+        const workload = `conv2d:${layer.name}:${direction}`;
+        if (s.wants(workload)) await conv2dRows(s, timer, workload, layer, direction);
+      }
+      if (s.wants('logmel-64x1s')) await logMelRow(s, timer);
+    } finally {
+      timer.dispose();
+    }
+  },
+};
+
+const reps = (s: SuiteContext, heavy: boolean) => (s.options.quick ? 3 : heavy ? 3 : 7);
+
+async function matmulRows(s: SuiteContext, timer: GpuTimer, n: number): Promise<void> {
+  const { ctx } = s;
+  const workload = `matmul-${n}`;
+  const flops = 2 * n ** 3;
+  const aData = seededValues(n * n, 1);
+  const bData = seededValues(n * n, 2);
+  const a = fromData(ctx, aData, [n, n], 'bench.a');
+  const b = fromData(ctx, bData, [n, n], 'bench.b');
+  const c = fromData(ctx, new Float32Array(n * n), [n, n], 'bench.c');
+  const backend = ctx.adapter.name;
+  const measure = async (variant: (typeof MATMUL_VARIANTS)[number] | undefined, label: string) => {
+    ctx.clear(c.buffer);
+    const seconds = await repeat(reps(s, n >= 2048), 1, () => timer.time(() => matmul(ctx, a, b, { variant, out: c })));
+    const wrong = checkMatmul(aData, bData, await ctx.readFloat32(c.buffer, n * n), n, n, n);
+    const row: Row = { suite: 'kernels', workload, impl: 'duet', backend, unit: 'GFLOPS', ...scale(rate(seconds, flops), 1e-9), variant: label, status: wrong ? 'failed' : 'passed', ...(wrong ? { note: wrong } : {}) };
+    s.emit(row);
+  };
+  try {
+    for (const variant of MATMUL_VARIANTS) await measure(variant, variant);
+    // What matmul() runs with no variant forced: the tuned choice (timed once per adapter and
+    // shape class, then remembered on disk), else the adapter's default.
+    const shape = { m: n, n, k: n };
+    if (!s.options.quick) await chooseMatmulVariant(ctx, shape, (variant) => matmul(ctx, a, b, { variant, out: c }));
+    await measure(undefined, `runtime:${matmulVariantFor(ctx, shape)}`);
+  } finally {
+    for (const x of [a, b, c]) free(ctx, x);
+  }
+}
+
+async function conv2dRows(s: SuiteContext, timer: GpuTimer, workload: string, layer: (typeof CONV_LAYERS)[number], direction: Conv2dDirection): Promise<void> {
+  const { ctx } = s;
+  const g = conv2dGeometry(layer.x, layer.weight, { stride: layer.stride });
+  const yShape = conv2dOutputShape(g);
+  const flops = 2 * yShape.reduce((p, d) => p * d, 1) * g.inChannels * g.kernelH * g.kernelW;
+  const host = {
+    x: seededValues(layer.x.reduce((p, d) => p * d, 1), 3),
+    weight: seededValues(layer.weight.reduce((p, d) => p * d, 1), 4),
+    gradOutput: seededValues(yShape.reduce((p, d) => p * d, 1), 5),
+  };
+  const arrays: GpuArray[] = [];
+  const upload = (data: Float32Array, shape: readonly number[], label: string) => {
+    const array = fromData(ctx, data, shape, label);
+    arrays.push(array);
+    return array.buffer;
+  };
+  const x = upload(host.x, layer.x, 'bench.x');
+  const weight = upload(host.weight, layer.weight, 'bench.weight');
+  const gradOutput = upload(host.gradOutput, yShape, 'bench.gradOutput');
+  const out = direction === 'forward' ? upload(new Float32Array(host.gradOutput.length), yShape, 'bench.y')
+    : direction === 'backwardInput' ? upload(new Float32Array(host.x.length), layer.x, 'bench.gradInput')
+      : upload(new Float32Array(host.weight.length), layer.weight, 'bench.gradWeight');
+  const bindings: Record<string, GPUBuffer> = direction === 'forward' ? { x, weight, bias: weight, y: out }
+    : direction === 'backwardInput' ? { gradOutput, weight, gradInput: out } : { gradOutput, x, gradWeight: out };
+  const [first, second] = direction === 'forward' ? [host.x, host.weight] : direction === 'backwardInput' ? [host.gradOutput, host.weight] : [host.gradOutput, host.x];
+  const flags: Record<string, number> = direction === 'forward' ? { HAS_BIAS: 0, RELU: 0 } : {};
+  const measure = async (variant: string, label: string) => {
+    ctx.clear(out);
+    const seconds = await repeat(reps(s, flops > 2e9), 1, () => timer.time(() => runConv2d(ctx, g, direction, variant, bindings, flags)));
+    const result = await ctx.readFloat32(out, out.size / 4);
+    const wrong = checkConv2d(g, direction, first, second, result);
+    s.emit({ suite: 'kernels', workload, impl: 'duet', backend: ctx.adapter.name, unit: 'GFLOPS', ...scale(rate(seconds, flops), 1e-9), variant: label, status: wrong ? 'failed' : 'passed', ...(wrong ? { note: wrong } : {}) });
+  };
+  try {
+    for (const variant of VARIANTS[direction]) await measure(variant, variant);
+    if (!s.options.quick) await tuneConv2d(ctx, g);
+    await measure(...pickedConv2d(s, g, direction));
+  } finally {
+    for (const array of arrays) free(ctx, array);
+  }
+}
+
+/** The variant conv2d() runs for this layer: remembered by tuneConv2d, else the default. */
+function pickedConv2d(s: SuiteContext, g: Conv2dGeometry, direction: Conv2dDirection): [string, string] {
+  const { ctx } = s;
+  // The store key GpuContext.choose writes (as @duet/kernels' own rememberedVariant reads it).
+  const known = ctx.tuning.get(`${ctx.adapter.backend}:${ctx.adapter.name}:${tuningKey(g, direction)}`);
+  const variant = known && (VARIANTS[direction] as readonly string[]).includes(known) ? known : defaultVariant(ctx, direction);
+  return [variant, `runtime:${variant}`];
+}
+
+/** 64 one-second clips at 8 kHz (FSDD's rate) -> log-mel (64, 128, 41), torchaudio's defaults. */
+async function logMelRow(s: SuiteContext, timer: GpuTimer): Promise<void> {
+  const { ctx } = s;
+  const batch = 64;
+  const samples = 8000;
+  const options = { sampleRate: samples };
+  const clips = seededValues(batch * samples, 6);
+  const input = fromData(ctx, clips, [batch, samples], 'bench.clips');
+  const transform = new MelSpectrogram(ctx, options);
+  let last: GpuArray | null = null;
+  try {
+    const seconds = await repeat(reps(s, false), 1, () =>
+      timer.time(() => {
+        if (last) free(ctx, last);
+        last = transform.forward(input, true);
+      }),
+    );
+    // Two clips against the float64 reference: dB values agree to a hundredth of a dB.
+    const got = await ctx.readFloat32(last!.buffer, 2 * last!.shape[1] * last!.shape[2]);
+    const want = melSpectrogramReference(clips.subarray(0, 2 * samples), 2, options, true);
+    let worst = 0;
+    for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]));
+    const wrong = !(worst <= 0.01) ? `max |dB difference| ${worst} against the float64 reference` : null;
+    s.emit({ suite: 'kernels', workload: 'logmel-64x1s', impl: 'duet', backend: ctx.adapter.name, unit: 'clips/s', ...rate(seconds, batch), status: wrong ? 'failed' : 'passed', ...(wrong ? { note: wrong } : {}) });
+  } finally {
+    if (last) free(ctx, last);
+    transform.dispose();
+    free(ctx, input);
+  }
+}
+
+function scale(st: { min: number; median: number; max: number }, factor: number) {
+  return { min: st.min * factor, median: st.median * factor, max: st.max * factor };
+}
+

@@ -1,0 +1,62 @@
+/**
+ * Training throughput, measured the same way for every impl: build the session, warm up
+ * (compiles, moves data), then `reps` turns of `steps` steps, each impl taking its turn in
+ * round-robin so that the machine's drift hits every impl alike. samples/s = steps * batch / s.
+ * Check: the loss on the fixed batch must be finite and lower after training than before.
+ */
+import { stats } from './timing';
+import type { Row, SuiteContext } from './types';
+import type { Trainer, TrainSession, TrainWorkload } from './workloads';
+
+export interface TrainingPlan {
+  readonly warmup: number;
+  readonly steps: number;
+  readonly reps: number;
+}
+
+export function trainingPlan(quick: boolean, w: TrainWorkload): TrainingPlan {
+  if (quick) return { warmup: 1, steps: 2, reps: 2 };
+  return w.name === 'mnist-cnn' ? { warmup: 2, steps: 3, reps: 3 } : { warmup: 3, steps: 10, reps: 3 };
+}
+
+export async function measureTraining(s: SuiteContext, suite: string, w: TrainWorkload, trainers: readonly Trainer[], plan: TrainingPlan): Promise<void> {
+  const live: { trainer: Trainer; session: TrainSession; before: number; times: number[] }[] = [];
+  for (const trainer of trainers) {
+    try {
+      await trainer.activate?.();
+      const session = await trainer.create(w);
+      const before = await session.loss();
+      await session.run(plan.warmup);
+      live.push({ trainer, session, before, times: [] });
+    } catch (error) {
+      s.emit(failedRow(suite, w, trainer, `could not train: ${(error as Error).message.split('\n')[0]}`));
+    }
+  }
+  for (let rep = 0; rep < plan.reps; rep++) {
+    for (const entry of live) {
+      await entry.trainer.activate?.();
+      const start = performance.now();
+      await entry.session.run(plan.steps);
+      entry.times.push((performance.now() - start) / 1000);
+    }
+  }
+  for (const { trainer, session, before, times } of live) {
+    await trainer.activate?.();
+    const after = await session.loss();
+    session.dispose();
+    const wrong = !Number.isFinite(before) || !Number.isFinite(after) ? `loss is not finite (${before} -> ${after})`
+      : !(after < before) ? `loss did not fall on a fixed batch (${before.toFixed(4)} -> ${after.toFixed(4)})` : null;
+    const seconds = stats(times);
+    const work = plan.steps * w.batch;
+    s.emit({
+      suite, workload: w.name, impl: trainer.impl, backend: trainer.backend, unit: 'samples/s',
+      min: work / seconds.max, median: work / seconds.median, max: work / seconds.min,
+      status: wrong ? 'failed' : 'passed',
+      note: wrong ?? `loss ${before.toFixed(3)} -> ${after.toFixed(3)}; ${plan.reps}x${plan.steps} steps after ${plan.warmup} warm-up`,
+    });
+  }
+}
+
+function failedRow(suite: string, w: TrainWorkload, trainer: Trainer, note: string): Row {
+  return { suite, workload: w.name, impl: trainer.impl, backend: trainer.backend, unit: 'samples/s', min: null, median: null, max: null, status: 'failed', note };
+}
