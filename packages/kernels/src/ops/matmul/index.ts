@@ -1,14 +1,14 @@
 /**
  * matmul: c = act(op(a) @ op(b) + bias), op(X) = X or X^T, act = none | relu, batched over an
  * optional leading dimension; and its backward, expressed with the same kernels plus a
- * bias-gradient kernel. Three variants compute the same maths (see variants.ts for which runs).
+ * bias-gradient kernel. Four variants compute the same maths (see variants.ts for which runs).
  */
 import type { GpuContext } from '@duet/gpu';
 import biasBackwardSource from '@duet/shaders/matmul/bias_backward.wgsl';
 import { empty, free, zeros, type GpuArray } from '../../array';
 import type { OpDef } from '../../op';
 import { unaryBackward } from '../unary/index';
-import { chooseMatmulVariant, matmulVariantFor, VARIANT_CONFIGS, type MatmulShape, type MatmulVariant } from './variants';
+import { chooseMatmulVariant, matmulVariantAvailable, matmulVariantFor, VARIANT_CONFIGS, type MatmulShape, type MatmulVariant } from './variants';
 
 export * from './variants';
 
@@ -62,6 +62,9 @@ export function matmul(ctx: GpuContext, a: GpuArray, b: GpuArray, options: Matmu
     return fillWithBias(ctx, c, shape, bias, activation);
   }
   const variant = options.variant ?? matmulVariantFor(ctx, shape);
+  if (!matmulVariantAvailable(ctx, variant)) {
+    throw new Error(`matmul: variant '${variant}' cannot run on ${ctx.adapter.name} (it needs the subgroups feature with 8-wide subgroups)`);
+  }
   const config = VARIANT_CONFIGS[variant];
   const kernel = ctx.kernel({
     name: `matmul/${variant}`,
@@ -168,7 +171,7 @@ export async function tuneMatmul(ctx: GpuContext, shapes: readonly MatmulShape[]
 
 export const matmulOp: OpDef = {
   name: 'matmul',
-  shaders: ['matmul/naive.wgsl', 'matmul/tiled.wgsl', 'matmul/register.wgsl', 'matmul/bias_backward.wgsl'],
+  shaders: ['matmul/naive.wgsl', 'matmul/tiled.wgsl', 'matmul/register.wgsl', 'matmul/subgroup.wgsl', 'matmul/bias_backward.wgsl'],
   differentiable: true,
   // float32 sums of up to K products, against a float64 reference.
   tolerance: { atol: 1e-5, rtol: 1e-4, gradAtol: 1e-5, gradRtol: 1e-4 },

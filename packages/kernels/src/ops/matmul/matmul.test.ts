@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { describeGpu, expectClose, itGpu, numericGradient, randomArray } from '@duet/gpu/testing';
 import { fromData, free, toData, type GpuArray } from '../../array';
 import {
-  defaultMatmulVariant, matmul, matmulBackward, matmulOp, matmulShape, matmulShapeClass, matmulVariantFor,
-  MATMUL_VARIANTS, tuneMatmul, type MatmulActivation,
+  availableMatmulVariants, defaultMatmulVariant, matmul, matmulBackward, matmulOp, matmulShape, matmulShapeClass,
+  matmulVariantAvailable, matmulVariantFor, MATMUL_VARIANTS, tuneMatmul, type MatmulActivation,
 } from './index';
 import { matmulBackwardReference, matmulReference, type MatmulProblem } from './reference';
 
@@ -83,8 +83,27 @@ describeGpu('matmul on the GPU', (gpu) => {
     for (const x of [a, b, c, ...(bias ? [bias] : [])]) free(ctx, x);
   }
 
+  // A variant the device cannot run (subgroup without 8-wide subgroups) must refuse clearly.
+  itGpu('refuses a variant the device cannot run, and runs every other one', async () => {
+    const ctx = gpu();
+    const a = fromData(ctx, new Float32Array([2]), [1, 1], 'a');
+    for (const variant of MATMUL_VARIANTS) {
+      if (matmulVariantAvailable(ctx, variant)) {
+        expect([...(await toData(ctx, matmul(ctx, a, a, { variant })))]).toEqual([4]);
+      } else {
+        expect(() => matmul(ctx, a, a, { variant })).toThrow(/cannot run/);
+      }
+    }
+    expect(availableMatmulVariants(ctx)).toEqual(expect.arrayContaining(['naive', 'tiled', 'register']));
+    if (ctx.adapter.name.includes('llvmpipe') && ctx.adapter.backend === 'vulkan') {
+      expect(matmulVariantAvailable(ctx, 'subgroup'), 'lavapipe has 8-wide subgroups').toBe(true);
+    }
+    free(ctx, a);
+  });
+
   for (const variant of MATMUL_VARIANTS) {
     itGpu(`${variant}: matches the reference for every shape and transpose, with and without bias + relu`, async () => {
+      if (!matmulVariantAvailable(gpu(), variant)) return;
       let seed = 10;
       for (const shape of CASES) {
         for (const [transposeA, transposeB] of TRANSPOSES) {
@@ -96,6 +115,7 @@ describeGpu('matmul on the GPU', (gpu) => {
 
     itGpu(`${variant}: backward (gradA, gradB, gradBias through a fused relu) matches the reference`, async () => {
       const ctx = gpu();
+      if (!matmulVariantAvailable(ctx, variant)) return;
       let seed = 100;
       for (const shape of [CASES[1], CASES[2]]) {
         for (const [transposeA, transposeB] of TRANSPOSES) {
@@ -141,9 +161,10 @@ describeGpu('matmul on the GPU', (gpu) => {
     const ctx = gpu();
     const shape = { m: 5, n: 6, k: 7 };
     expect(matmulVariantFor(ctx, shape)).toBe(defaultMatmulVariant(ctx));
-    expect(defaultMatmulVariant(ctx)).toBe(ctx.adapter.isSoftware ? 'register' : 'tiled');
+    const software = matmulVariantAvailable(ctx, 'subgroup') ? 'subgroup' : 'register';
+    expect(defaultMatmulVariant(ctx)).toBe(ctx.adapter.isSoftware ? software : 'tiled');
     const [chosen] = await tuneMatmul(ctx, [shape]);
-    expect(MATMUL_VARIANTS).toContain(chosen);
+    expect(availableMatmulVariants(ctx)).toContain(chosen);
     expect(matmulVariantFor(ctx, shape)).toBe(chosen);
     expect(matmulVariantFor(ctx, { m: 7, n: 5, k: 6 }), 'same class, same choice').toBe(chosen);
   });

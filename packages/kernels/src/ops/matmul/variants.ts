@@ -1,15 +1,17 @@
 /**
  * The matmul variants (same maths, different schedules) and how one is picked per adapter.
  * Choice: an explicit `variant` option; else what tuneMatmul measured on this adapter for the
- * shape's class (remembered in ctx.tuning); else the default: `register` on software adapters
- * (lavapipe, SwiftShader: barriers are costly there), `tiled` on GPUs.
+ * shape's class (remembered in ctx.tuning); else the default: on software adapters (lavapipe,
+ * SwiftShader: barriers are costly, loads are split per invocation) `subgroup` where it can run,
+ * else `register`; `tiled` on GPUs.
  */
 import type { GpuContext } from '@duet/gpu';
 import naiveSource from '@duet/shaders/matmul/naive.wgsl';
 import registerSource from '@duet/shaders/matmul/register.wgsl';
+import subgroupSource from '@duet/shaders/matmul/subgroup.wgsl';
 import tiledSource from '@duet/shaders/matmul/tiled.wgsl';
 
-export const MATMUL_VARIANTS = ['naive', 'tiled', 'register'] as const;
+export const MATMUL_VARIANTS = ['naive', 'tiled', 'register', 'subgroup'] as const;
 export type MatmulVariant = (typeof MATMUL_VARIANTS)[number];
 
 /** How a variant is compiled and how its grid covers c. */
@@ -24,9 +26,26 @@ export interface VariantConfig {
 export const VARIANT_CONFIGS: Readonly<Record<MatmulVariant, VariantConfig>> = {
   naive: { source: naiveSource, overrides: { WG_X: 16, WG_Y: 16 }, cover: [16, 16] },
   tiled: { source: tiledSource, overrides: { TILE: 16 }, cover: [16, 16] },
-  // 64 invocations, 16 along N: a SIMD group of lavapipe shares its rows of a.
-  register: { source: registerSource, overrides: { WG_X: 16, WG_Y: 4 }, cover: [64, 16] },
+  // 64 invocations of 8 x 8 blocks, 16 along N.
+  register: { source: registerSource, overrides: { WG_X: 16, WG_Y: 4 }, cover: [128, 32] },
+  // 8 subgroups of 8 invocations, each subgroup 32 columns x 16 rows, stacked along M.
+  subgroup: { source: subgroupSource, overrides: { WG: 64 }, cover: [32, 128] },
 };
+
+/**
+ * Whether `variant` can run on this device. `subgroup` needs the `subgroups` feature (requested
+ * by @duet/gpu when the adapter has it) and subgroups of exactly 8 invocations.
+ */
+export function matmulVariantAvailable(ctx: GpuContext, variant: MatmulVariant): boolean {
+  if (variant !== 'subgroup') return true;
+  const info = (ctx.device as GPUDevice & { adapterInfo?: { subgroupMinSize?: number; subgroupMaxSize?: number } }).adapterInfo;
+  return ctx.device.features.has('subgroups') && info?.subgroupMinSize === 8 && info.subgroupMaxSize === 8;
+}
+
+/** The variants this device can run (what tuneMatmul times). */
+export function availableMatmulVariants(ctx: GpuContext): MatmulVariant[] {
+  return MATMUL_VARIANTS.filter((v) => matmulVariantAvailable(ctx, v));
+}
 
 /** A problem size: c (batch, m, n) = op(a) (batch, m, k) @ op(b) (batch, k, n). */
 export interface MatmulShape {
@@ -47,7 +66,8 @@ export function matmulShapeClass(shape: MatmulShape): string {
 
 /** The variant used when nothing was measured for this shape class on this adapter. */
 export function defaultMatmulVariant(ctx: GpuContext): MatmulVariant {
-  return ctx.adapter.isSoftware ? 'register' : 'tiled';
+  if (!ctx.adapter.isSoftware) return 'tiled';
+  return matmulVariantAvailable(ctx, 'subgroup') ? 'subgroup' : 'register';
 }
 
 const tuningKey = (shape: MatmulShape): string => `matmul:${matmulShapeClass(shape)}`;
@@ -59,7 +79,8 @@ const tuningKey = (shape: MatmulShape): string => `matmul:${matmulShapeClass(sha
  */
 export function matmulVariantFor(ctx: GpuContext, shape: MatmulShape): MatmulVariant {
   const stored = ctx.tuning.get(`${ctx.adapter.backend}:${ctx.adapter.name}:${tuningKey(shape)}`);
-  return (MATMUL_VARIANTS as readonly string[]).includes(stored ?? '') ? (stored as MatmulVariant) : defaultMatmulVariant(ctx);
+  const known = availableMatmulVariants(ctx) as string[];
+  return stored !== undefined && known.includes(stored) ? (stored as MatmulVariant) : defaultMatmulVariant(ctx);
 }
 
 /**
@@ -68,7 +89,7 @@ export function matmulVariantFor(ctx: GpuContext, shape: MatmulShape): MatmulVar
  * matmul of the shape with the given variant; it is passed in so this module needs no op code.
  */
 export async function chooseMatmulVariant(ctx: GpuContext, shape: MatmulShape, record: (variant: MatmulVariant) => void): Promise<MatmulVariant> {
-  return ctx.choose(tuningKey(shape), MATMUL_VARIANTS, async (variant) => {
+  return ctx.choose(tuningKey(shape), availableMatmulVariants(ctx), async (variant) => {
     const run = () => record(variant);
     await ctx.time(run); // warm-up: compiles the pipeline, touches the buffers
     let best = Infinity;
