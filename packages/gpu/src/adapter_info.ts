@@ -48,5 +48,5 @@ export function requiredLimits(adapter: GPUAdapter): Record<string, number> {
 
 /** Features Duet uses when present. */
 export function optionalFeatures(adapter: GPUAdapter): GPUFeatureName[] {
-  return (['timestamp-query'] as GPUFeatureName[]).filter((f) => adapter.features.has(f));
+  return (['timestamp-query', 'subgroups'] as GPUFeatureName[]).filter((f) => adapter.features.has(f));
 }
