@@ -4,6 +4,7 @@ import { registerDevices } from './commands/devices';
 import { registerMel } from './commands/mel';
 import { registerData } from './commands/data';
 import { registerSplit } from './commands/split';
+import { registerTrain } from './commands/train';
 
 const program = new Command();
 program
@@ -19,5 +20,6 @@ registerDevices(program);
 registerMel(program);
 registerSplit(program);
 registerData(program);
+registerTrain(program);
 
 await program.parseAsync(process.argv);

@@ -1,0 +1,176 @@
+/**
+ * The training loop shared by `duet train audio` and `duet train image`. One step records the
+ * batch assembly, forward, backward and optimizer update and submits once; nothing is read
+ * back inside a step: each step's logits and loss are copied into per-epoch GPU buffers, read
+ * once at the end of the epoch (and every few steps for the progress bar). Every random choice
+ * is a function of (seed, epoch, step): the batch order (permutation(seed, epoch)), dropout
+ * masks (counter = global step) and augmentation (keyed by the global step), so resuming from
+ * the checkpoint written at an epoch boundary continues exactly as an uninterrupted run.
+ */
+import type { GpuContext } from '@duet/gpu';
+import { Adam, AdamW, cosineLr, crossEntropy, noGrad, Scope, SGD, Tensor, type Optimizer } from '@duet/autograd';
+import { batchCount, epochBatches } from '@duet/data';
+import { empty, free, type GpuArray } from '@duet/kernels';
+import { normalizeInput, type BuiltModel, type InputStats, type ModelSpec, type Recipe } from '@duet/models';
+import type { Dataset } from './datasets';
+import { summarize, type EpochLine, type Summary } from './metrics';
+import { Progress } from './progress';
+
+export function makeOptimizer(built: BuiltModel, recipe: Recipe): Optimizer {
+  const params = built.module.parameters();
+  if (recipe.optimizer === 'sgd') return new SGD(params, { lr: recipe.lr, momentum: recipe.momentum, weightDecay: recipe.weightDecay });
+  if (recipe.optimizer === 'adam') return new Adam(params, { lr: recipe.lr, weightDecay: recipe.weightDecay });
+  return new AdamW(params, { lr: recipe.lr, weightDecay: recipe.weightDecay });
+}
+
+/** The learning rate of an epoch under the recipe's schedule (a pure function: resumable). */
+export function epochLr(recipe: Recipe, epoch: number): number {
+  return recipe.schedule === 'cosine' ? cosineLr(epoch, { baseLr: recipe.lr, tMax: recipe.epochs }) : recipe.lr;
+}
+
+export interface EpochHooks {
+  /** Called after each epoch (0-based) with its line and the test summary; saves outputs. */
+  onEpoch(epoch: number, line: EpochLine, test: Summary): Promise<void>;
+  /** Polled after every step: true stops the run (Ctrl-C). */
+  shouldStop(): boolean;
+}
+
+export interface LoopArgs {
+  readonly ctx: GpuContext;
+  readonly built: BuiltModel;
+  readonly optimizer: Optimizer;
+  readonly spec: ModelSpec;
+  readonly recipe: Recipe;
+  readonly seed: number;
+  readonly train: Dataset;
+  readonly test: Dataset;
+  /** First epoch to run (0-based): the checkpoint's epoch count when resuming. */
+  readonly startEpoch: number;
+  readonly hooks: EpochHooks;
+  /** Progress output (stderr); null for none. */
+  readonly progress: Progress | null;
+}
+
+/** Runs epochs startEpoch .. recipe.epochs - 1; returns 'interrupted' when stopped early. */
+export async function trainLoop(args: LoopArgs): Promise<'done' | 'interrupted'> {
+  const { ctx, built, optimizer, recipe, seed, train, test, hooks } = args;
+  const classes = args.spec.labels.length;
+  const stats = args.spec.preprocessing.stats;
+  const steps = batchCount(train.size, recipe.batchSize, recipe.dropLast);
+  if (steps === 0) throw new Error(`the training set has ${train.size} examples, fewer than one batch of ${recipe.batchSize}`);
+  const logits = empty(ctx, [steps * recipe.batchSize * classes], 'epoch.logits'); // (N', C)
+  const losses = empty(ctx, [steps], 'epoch.losses');
+  try {
+    for (let epoch = args.startEpoch; epoch < recipe.epochs; epoch++) {
+      const started = performance.now();
+      optimizer.lr = epochLr(recipe, epoch);
+      built.module.train();
+      const order: number[] = [];
+      const sizes: number[] = [];
+      args.progress?.start(epoch, recipe.epochs, steps * recipe.batchSize);
+      let step = 0;
+      for (const indices of epochBatches(train.size, { batchSize: recipe.batchSize, seed, epoch, dropLast: recipe.dropLast })) {
+        const globalStep = epoch * steps + step;
+        for (const d of built.dropouts) d.calls = globalStep;
+        trainStep(ctx, args, indices, globalStep, stats, { logits: logits.buffer, at: order.length * classes }, { losses: losses.buffer, step });
+        order.push(...indices);
+        sizes.push(indices.length);
+        step++;
+        if (args.progress && (step % args.progress.every === 0 || step === steps)) {
+          const recent = await ctx.readFloat32(losses.buffer, step);
+          args.progress.update(order.length, weightedMean(recent, sizes));
+        }
+        if (hooks.shouldStop()) return 'interrupted';
+      }
+      const trainSeconds = (performance.now() - started) / 1000;
+      const lossValues = await ctx.readFloat32(losses.buffer, steps);
+      const labels = Uint8Array.from(order, (i) => train.labels[i]);
+      const trainSummary = summarize(await ctx.readFloat32(logits.buffer, order.length * classes), labels, classes);
+      const testSummary = summarize(await evaluateLogits(ctx, built, stats, test, recipe.batchSize, classes), test.labels, classes);
+      const seconds = (performance.now() - started) / 1000;
+      args.progress?.finish();
+      const line: EpochLine = {
+        epoch: epoch + 1,
+        train_loss: weightedMean(lossValues, sizes),
+        train_acc: trainSummary.accuracy,
+        test_loss: testSummary.loss,
+        test_acc: testSummary.accuracy,
+        seconds: round(seconds, 3),
+        samples_per_s: round(order.length / trainSeconds, 1),
+      };
+      await hooks.onEpoch(epoch, line, testSummary);
+      if (hooks.shouldStop() && epoch + 1 < recipe.epochs) return 'interrupted';
+    }
+    return 'done';
+  } finally {
+    free(ctx, logits);
+    free(ctx, losses);
+  }
+}
+
+/** One training step, recorded and submitted once: batch, forward, loss, backward, update, metric copies. */
+function trainStep(
+  ctx: GpuContext,
+  args: LoopArgs,
+  indices: Uint32Array,
+  globalStep: number,
+  stats: InputStats,
+  logitsOut: { logits: GPUBuffer; at: number },
+  lossOut: { losses: GPUBuffer; step: number },
+): void {
+  const { built, optimizer, train } = args;
+  const labels = Uint32Array.from(indices, (i) => train.labels[i]);
+  const scope = new Scope();
+  scope.run(() => {
+    const x = new Tensor(ctx, train.batch(indices, globalStep)); // (B, C, H, W)
+    const out = built.module.forward(normalizeInput(x, stats)); // (B, classes)
+    const loss = crossEntropy(out, labels);
+    loss.backward();
+    ctx.copy(out.data.buffer, logitsOut.logits, 4 * out.data.shape.reduce((a, b) => a * b, 1), 0, 4 * logitsOut.at);
+    ctx.copy(loss.data.buffer, lossOut.losses, 4, 0, 4 * lossOut.step);
+  });
+  optimizer.step();
+  optimizer.zeroGrad();
+  scope.release();
+  ctx.flush();
+}
+
+/** Logits of every example in order (eval mode, no gradient), read back once. -> (N, classes) */
+export async function evaluateLogits(ctx: GpuContext, built: BuiltModel, stats: InputStats, data: Dataset, batchSize: number, classes: number): Promise<Float32Array> {
+  if (data.size === 0) return new Float32Array(0);
+  built.module.eval();
+  const all: GpuArray = empty(ctx, [data.size, classes], 'eval.logits');
+  try {
+    let at = 0;
+    for (const indices of epochBatches(data.size, { batchSize, seed: 0, epoch: 0, shuffle: false })) {
+      const scope = new Scope();
+      noGrad(() =>
+        scope.run(() => {
+          const x = new Tensor(ctx, data.batch(indices, null));
+          const out = built.module.forward(normalizeInput(x, stats));
+          ctx.copy(out.data.buffer, all.buffer, 4 * indices.length * classes, 0, 4 * at * classes);
+        }),
+      );
+      scope.release();
+      ctx.flush();
+      at += indices.length;
+    }
+    return await ctx.readFloat32(all.buffer, data.size * classes);
+  } finally {
+    free(ctx, all);
+    built.module.train();
+  }
+}
+
+/** Mean of per-batch mean losses weighted by batch size (the epoch's mean per example). */
+function weightedMean(values: Float32Array, sizes: readonly number[]): number {
+  let sum = 0;
+  let count = 0;
+  for (let i = 0; i < Math.min(values.length, sizes.length); i++) {
+    sum += values[i] * sizes[i];
+    count += sizes[i];
+  }
+  return count ? sum / count : NaN;
+}
+
+const round = (v: number, digits: number) => Math.round(v * 10 ** digits) / 10 ** digits;
