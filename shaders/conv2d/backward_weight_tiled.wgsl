@@ -1,12 +1,15 @@
 // conv2d backward to the weight as an implicit GEMM with shared-memory tiles (for discrete GPUs):
 //   gradWeight[co, k] = sum_n gradOutput[co, n] * col[n, k]   with n = (b, oh, ow), k = (ci, kh, kw)
 // where col is the im2col matrix of x gathered into workgroup memory on the fly. A workgroup
-// owns a (4*WG_Y) x (4*WG_X) tile of (Cout, Cin*kH*kW) and walks the whole reduction over
-// B*H'*W' in steps of TILE_K in a fixed order (deterministic, no atomics).
+// owns a (4*WG_Y) x (4*WG_X) tile of (Cout, Cin*kH*kW) and walks its share of the reduction
+// over B*H'*W' in steps of TILE_K in a fixed order (deterministic, no atomics). The reduction
+// may be split (split-K, grid z): split s sums n in [s*reductionChunk, (s+1)*reductionChunk)
+// into gradWeight[s], and backward_weight_reduce.wgsl adds the splits in order; a layer with
+// few weights (Conv2d(1, 10, 7): one tile) would otherwise run on one workgroup.
 // NOTE: no early return: every invocation must reach the barriers; loads and stores are guarded.
-// Bindings: gradOutput (B, Cout, H', W'), x (B, Cin, H, W), gradWeight (Cout, Cin, kH, kW).
+// Bindings: gradOutput (B, Cout, H', W'), x (B, Cin, H, W), gradWeight (splits, Cout, Cin, kH, kW).
 // size = Cin*kH*kW (the GEMM's N).
-// Dispatch: (ceil(size / (4*WG_X)), ceil(Cout / (4*WG_Y)), 1). Requires WG_Y % 4 == 0.
+// Dispatch: (ceil(size / (4*WG_X)), ceil(Cout / (4*WG_Y)), splits). Requires WG_Y % 4 == 0.
 override WG_X: u32 = 16u;
 override WG_Y: u32 = 16u;
 override TILE_K: u32 = 16u;
@@ -15,7 +18,7 @@ const MICRO = 4u;
 struct Params {
   size: u32, batch: u32, inChannels: u32, inHeight: u32, inWidth: u32, outChannels: u32, outHeight: u32,
   outWidth: u32, kernelH: u32, kernelW: u32, strideH: u32, strideW: u32, padH: u32, padW: u32,
-  dilationH: u32, dilationW: u32,
+  dilationH: u32, dilationW: u32, reductionChunk: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -38,7 +41,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   let taps = params.kernelH * params.kernelW;
   let plane = params.outHeight * params.outWidth;
   let image = params.inHeight * params.inWidth;
-  let reduction = params.batch * plane;
+  let kBegin = wid.z * params.reductionChunk;
+  let kEnd = min(kBegin + params.reductionChunk, params.batch * plane);
 
   // The weight tap (im2col column) this invocation loads, decoded once.
   let loadN = t % tileN;
@@ -49,12 +53,12 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   let dw = i32((tap % params.kernelW) * params.dilationW) - i32(params.padW);
 
   var acc: array<array<f32, MICRO>, MICRO>;
-  for (var k0 = 0u; k0 < reduction; k0 += TILE_K) {
+  for (var k0 = kBegin; k0 < kEnd; k0 += TILE_K) {
     for (var e = t; e < TILE_K * tileM; e += threads) {
       let k = k0 + e % TILE_K;
       let m = m0 + e / TILE_K;
       var g = 0.0;
-      if (k < reduction && m < params.outChannels) {
+      if (k < kEnd && m < params.outChannels) {
         g = gradOutput[((k / plane) * params.outChannels + m) * plane + k % plane];
       }
       gradTile[(e % TILE_K) * tileM + e / TILE_K] = g;
@@ -62,7 +66,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     for (var kl = t / tileN; kl < TILE_K; kl += threads / tileN) {
       let k = k0 + kl;
       var v = 0.0;
-      if (validN && k < reduction) {
+      if (validN && k < kEnd) {
         let pix = k % plane;
         let ih = i32((pix / params.outWidth) * params.strideH) + dh;
         let iw = i32((pix % params.outWidth) * params.strideW) + dw;
@@ -93,7 +97,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     for (var j = 0u; j < MICRO; j++) {
       let n = n0 + lid.x * MICRO + j;
       if (n >= params.size) { break; }
-      gradWeight[co * params.size + n] = acc[i][j];
+      gradWeight[(wid.z * params.outChannels + co) * params.size + n] = acc[i][j];
     }
   }
 }

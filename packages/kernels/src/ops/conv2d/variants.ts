@@ -97,10 +97,18 @@ export interface Blocks {
 }
 
 /**
- * Register backwardWeight splits the batch until this many invocations run, so that a layer
- * with few weights (Conv2d(1, 10, 7): 490) still keeps every core (x 8 SIMD lanes) busy.
+ * backwardWeight splits its reduction (split-K) until about this many invocations run, so a
+ * layer with few weights (Conv2d(1, 10, 7): 490) still keeps every core busy: a CPU driver has
+ * a few cores x 8 SIMD lanes, a discrete GPU thousands of lanes.
  */
-const MIN_WEIGHT_INVOCATIONS = 64;
+function minInvocations(ctx: GpuContext): number {
+  return ctx.adapter.isSoftware ? 64 : 16384;
+}
+
+/** The same for the tiled variant, in workgroups (a CPU driver runs one per thread). */
+function minWorkgroups(ctx: GpuContext): number {
+  return ctx.adapter.isSoftware ? 16 : 256;
+}
 
 /** Largest register block (MAX_BLOCK in the register shaders). */
 const MAX_BLOCK = 16;
@@ -120,12 +128,13 @@ export function blocksFor(ctx: GpuContext, g: Conv2dGeometry, direction: Conv2dD
   const wgX = 16;
   const tileK = Math.min(16, Math.floor(ctx.limits.maxComputeWorkgroupStorageSize / (4 * 4 * (wgX + wgY))));
   let splits = 1;
+  let batchChunk = g.batch;
   if (direction === 'backwardWeight') {
     const invocations = Math.ceil(g.outChannels / channel) * Math.ceil(spec.rowLength(g, 0) / inner);
-    splits = Math.min(g.batch, Math.ceil(MIN_WEIGHT_INVOCATIONS / invocations));
+    batchChunk = Math.ceil(g.batch / Math.min(g.batch, Math.ceil(minInvocations(ctx) / invocations)));
+    splits = Math.ceil(g.batch / batchChunk);
   }
-  const batchChunk = Math.ceil(g.batch / splits);
-  return { wg, channel, inner, splits: Math.ceil(g.batch / batchChunk), batchChunk, wgX, wgY, tileK };
+  return { wg, channel, inner, splits, batchChunk, wgX, wgY, tileK };
 }
 
 /** The largest divisor of `channels` up to `max` (no idle lanes); 8 when that is tiny. */
@@ -193,19 +202,41 @@ export function run(
       ctx.dispatch(kernel, bindings, { ...base, size }, [gx, gy, channelBlocks]);
       return;
     }
-    // gradWeight (splits, Cout, Cin, kH, kW), then the splits added in order.
-    const items = spec.items(g, outH, outW);
-    const partial = blocks.splits > 1 ? ctx.createBuffer(blocks.splits * items * 4, 'conv2d.gradWeight.partial') : bindings.gradWeight;
-    ctx.dispatch(kernel, { ...bindings, gradWeight: partial }, { ...base, size, batchChunk: blocks.batchChunk }, [gx, gy, channelBlocks * blocks.splits]);
-    if (blocks.splits > 1) {
-      const reduce = ctx.kernel({ name: 'conv2d/backward_weight_reduce', source: KERNELS.backwardWeightReduce, overrides: { WG: 64 } });
-      ctx.dispatch(reduce, { partial, gradWeight: bindings.gradWeight }, { size: items, splits: blocks.splits }, dispatch1d(items, 64, maxGroups));
-      ctx.release(partial);
-    }
+    splitK(ctx, g, bindings, blocks.splits, (gradWeight) =>
+      ctx.dispatch(kernel, { ...bindings, gradWeight }, { ...base, size, batchChunk: blocks.batchChunk }, [gx, gy, channelBlocks * blocks.splits]),
+    );
     return;
   }
   // tiled: an implicit GEMM of (Cout) x (size) tiles of (4 WG_Y) x (4 WG_X).
   const size = spec.gemmColumns(g, outH, outW);
   const kernel = ctx.kernel({ name, source, overrides: { WG_X: blocks.wgX, WG_Y: blocks.wgY, TILE_K: blocks.tileK, ...flags } });
-  ctx.dispatch(kernel, bindings, { ...base, size }, [Math.ceil(size / (4 * blocks.wgX)), Math.ceil(g.outChannels / (4 * blocks.wgY)), 1]);
+  const grid = [Math.ceil(size / (4 * blocks.wgX)), Math.ceil(g.outChannels / (4 * blocks.wgY))];
+  if (direction !== 'backwardWeight') {
+    ctx.dispatch(kernel, bindings, { ...base, size }, [...grid, 1]);
+    return;
+  }
+  // Split-K over B*H'*W' in whole TILE_K steps until about minWorkgroups(ctx) run.
+  const reduction = g.batch * outH * outW;
+  const steps = Math.ceil(reduction / blocks.tileK);
+  const wanted = Math.ceil(minWorkgroups(ctx) / (grid[0] * grid[1]));
+  const reductionChunk = blocks.tileK * Math.ceil(steps / Math.min(steps, wanted, ctx.limits.maxComputeWorkgroupsPerDimension));
+  const splits = Math.ceil(reduction / reductionChunk);
+  splitK(ctx, g, bindings, splits, (gradWeight) => ctx.dispatch(kernel, { ...bindings, gradWeight }, { ...base, size, reductionChunk }, [...grid, splits]));
+}
+
+/**
+ * Runs `record` into a (splits, Cout, Cin, kH, kW) partial buffer and adds the splits into
+ * bindings.gradWeight in order (deterministic); with one split it writes gradWeight directly.
+ */
+function splitK(ctx: GpuContext, g: Conv2dGeometry, bindings: Readonly<Record<string, GPUBuffer>>, splits: number, record: (target: GPUBuffer) => void): void {
+  if (splits === 1) {
+    record(bindings.gradWeight);
+    return;
+  }
+  const items = g.outChannels * taps(g);
+  const partial = ctx.createBuffer(splits * items * 4, 'conv2d.gradWeight.partial');
+  record(partial);
+  const reduce = ctx.kernel({ name: 'conv2d/backward_weight_reduce', source: KERNELS.backwardWeightReduce, overrides: { WG: 64 } });
+  ctx.dispatch(reduce, { partial, gradWeight: bindings.gradWeight }, { size: items, splits }, dispatch1d(items, 64, ctx.limits.maxComputeWorkgroupsPerDimension));
+  ctx.release(partial);
 }
