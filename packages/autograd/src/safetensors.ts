@@ -24,6 +24,28 @@ export interface Safetensors {
 /** Largest header accepted (as the reference Rust implementation: 100 MB). */
 const MAX_HEADER = 100_000_000;
 
+/**
+ * A value from the file as short, one-line, printable text for an error message: names may hold
+ * line breaks or terminal escapes, and a shape may be an array nested 100,000 deep (which
+ * JSON.stringify cannot print without overflowing the stack).
+ */
+function show(value: unknown): string {
+  let text: string;
+  if (Array.isArray(value)) {
+    const flat = value.length <= 16 && value.every((v) => v === null || typeof v !== 'object');
+    text = flat ? JSON.stringify(value) : `an array of ${value.length} items${value.some((v) => typeof v === 'object' && v !== null) ? ' (nested)' : ''}`;
+  } else if (typeof value === 'object' && value !== null) text = 'an object';
+  else text = JSON.stringify(value) ?? String(value);
+  text = text.replace(/[\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+/** A tensor or metadata name from the file, quoted as `'name'` with anything unprintable escaped. */
+function quote(name: string): string {
+  const text = show(name); // '"name"' or '"long nam...'
+  return `'${text.endsWith('...') ? text.slice(1) : text.slice(1, -1)}'`;
+}
+
 /** Parses and validates safetensors bytes; `file` names the source in errors. */
 export function parseSafetensors(bytes: Uint8Array, file = '<bytes>'): Safetensors {
   const fail = (detail: string): never => {
@@ -38,7 +60,7 @@ export function parseSafetensors(bytes: Uint8Array, file = '<bytes>'): Safetenso
   try {
     header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLength)));
   } catch (error) {
-    fail(`header is not UTF-8 JSON (${(error as Error).message})`);
+    fail(`header is not UTF-8 JSON (${show((error as Error).message)})`);
   }
   if (typeof header !== 'object' || header === null || Array.isArray(header)) fail('header is not a JSON object');
   const dataStart = 8 + headerLength;
@@ -49,28 +71,28 @@ export function parseSafetensors(bytes: Uint8Array, file = '<bytes>'): Safetenso
     if (name === '__metadata__') {
       if (typeof value !== 'object' || value === null || Array.isArray(value)) fail('__metadata__ is not an object');
       for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-        if (typeof v !== 'string') fail(`__metadata__.${k} is not a string`);
+        if (typeof v !== 'string') fail(`__metadata__.${quote(k).slice(1, -1)} is not a string`);
         metadata[k] = v as string;
       }
       continue;
     }
-    if (typeof value !== 'object' || value === null) fail(`entry '${name}' is not an object`);
+    if (typeof value !== 'object' || value === null) fail(`entry ${quote(name)} is not an object`);
     const { dtype, shape, data_offsets: offsets } = value as Record<string, unknown>;
-    if (dtype !== 'F32') fail(`tensor '${name}' has dtype ${JSON.stringify(dtype)}; only F32 is supported`);
-    if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) fail(`tensor '${name}' has a bad shape ${JSON.stringify(shape)}`);
+    if (dtype !== 'F32') fail(`tensor ${quote(name)} has dtype ${show(dtype)}; only F32 is supported`);
+    if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) fail(`tensor ${quote(name)} has a bad shape ${show(shape)}`);
     if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isSafeInteger(o) && o >= 0)) {
-      fail(`tensor '${name}' has bad data_offsets ${JSON.stringify(offsets)}`);
+      fail(`tensor ${quote(name)} has bad data_offsets ${show(offsets)}`);
     }
     const [begin, end] = offsets as number[];
-    if (begin > end || end > dataLength) fail(`tensor '${name}' spans bytes [${begin}, ${end}) outside the ${dataLength} data bytes`);
+    if (begin > end || end > dataLength) fail(`tensor ${quote(name)} spans bytes [${begin}, ${end}) outside the ${dataLength} data bytes`);
     const numel = (shape as number[]).reduce((a, b) => a * b, 1);
-    if (end - begin !== numel * 4) fail(`tensor '${name}' has ${end - begin} bytes for shape [${(shape as number[]).join(', ')}] (${numel * 4} expected)`);
+    if (end - begin !== numel * 4) fail(`tensor ${quote(name)} has ${end - begin} bytes for shape ${show(shape)} (${numel * 4} expected)`);
     entries.push({ name, shape: shape as number[], begin, end });
   }
   const byOffset = [...entries].sort((a, b) => a.begin - b.begin || a.end - b.end);
   for (let i = 1; i < byOffset.length; i++) {
     const [prev, next] = [byOffset[i - 1], byOffset[i]];
-    if (next.begin < prev.end) fail(`tensors '${prev.name}' and '${next.name}' overlap`);
+    if (next.begin < prev.end) fail(`tensors ${quote(prev.name)} and ${quote(next.name)} overlap`);
   }
   const tensors = new Map<string, HostTensor>();
   for (const { name, shape, begin, end } of entries) {

@@ -36,7 +36,9 @@ export function parseIdx(bytes: Uint8Array, fileName: string): IdxArray {
   const expected = dims.reduce((n, d) => n * d, 1); // a float: no u32 overflow before the comparison
   const present = bytes.length - header;
   if (expected !== present) {
-    throw new IdxError(fileName, `dimensions ${dims.join('x')} need ${expected} bytes of data, the file has ${present}`);
+    // A corrupt header can declare 255 dimensions: show the first few so the message stays one readable line.
+    const shown = dims.length > 8 ? `${dims.slice(0, 8).join('x')}x... (${dims.length} dimensions)` : dims.join('x');
+    throw new IdxError(fileName, `dimensions ${shown} need ${expected} bytes of data, the file has ${present}`);
   }
   return { dims, data: bytes.subarray(header) };
 }

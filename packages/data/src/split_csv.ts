@@ -26,6 +26,12 @@ export function formatSplitCsv(rows: readonly { path: string; digit: number }[])
     .join('');
 }
 
+/** Text as a short JSON string with C0/C1 control characters and DEL escaped: safe to print on one line. */
+function quoted(text: string): string {
+  const json = JSON.stringify(text).replace(/[\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return json.length > 80 ? `${json.slice(0, 76)}..."` : json;
+}
+
 /** True for `/x`, `\\server\x` and `C:\x` / `C:/x`. */
 export function isAbsolutePath(path: string): boolean {
   return path.startsWith('/') || path.startsWith('\\') || /^[A-Za-z]:[\\/]/.test(path);
@@ -64,9 +70,10 @@ export function parseSplitCsv(text: string, fileName: string): SplitRow[] {
     if (fields.length !== 2) fail(`expected "path,label", found ${fields.length} field${fields.length === 1 ? '' : 's'}`);
     const [path, label] = fields;
     if (!/^[0-9]$/.test(label.trim())) {
-      fail(`label ${JSON.stringify(label)} is not a digit 0-9${line === 1 ? ' (split CSVs have no header line)' : ''}`);
+      fail(`label ${quoted(label)} is not a digit 0-9${line === 1 ? ' (split CSVs have no header line)' : ''}`);
     }
-    if (path.trim() !== path || path === '') fail(`path ${JSON.stringify(path)} is empty or has surrounding spaces`);
+    if (path.trim() !== path || path === '') fail(`path ${quoted(path)} is empty or has surrounding spaces`);
+    if (/[\u0000-\u001f\u007f-\u009f]/.test(path)) fail(`path ${quoted(path)} holds a control character`); // later messages print the path as is
     if (!isAbsolutePath(path) && escapesBase(path)) fail(`path ${path} escapes the audio directory`);
     const digit = Number(label.trim());
     const name = parseRecordingName(path);

@@ -1,8 +1,8 @@
 /** Split CSV files on disk: written atomically, read back with every line checked. Node only. */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { DataError } from './errors';
-import { formatSplitCsv, isAbsolutePath, parseSplitCsv, type SplitRow } from './split_csv';
+import { escapesBase, formatSplitCsv, isAbsolutePath, parseSplitCsv, type SplitRow } from './split_csv';
 import type { Split } from './split';
 
 export interface ResolvedSplitRow extends SplitRow {
@@ -42,7 +42,12 @@ export function readSplitCsv(file: string, audioDir: string, options: { checkFil
   }
   const root = resolve(audioDir);
   return parseSplitCsv(text, file).map((row) => {
-    const path = isAbsolutePath(row.path) ? row.path : join(root, row.path);
+    // Only what this platform calls absolute is taken as written: on Linux, `C:/../x` and
+    // `\\server\x` are relative, so they join the audio directory and must not climb out of it.
+    if (!isAbsolute(row.path) && isAbsolutePath(row.path) && escapesBase(row.path)) {
+      throw new DataError(`${file}:${row.line}: path ${row.path} escapes the audio directory`);
+    }
+    const path = isAbsolute(row.path) ? row.path : join(root, row.path);
     if (options.checkFiles !== false && !existsSync(path)) throw new DataError(`${file}:${row.line}: ${path} does not exist`);
     return { ...row, file: path };
   });

@@ -46,7 +46,8 @@ function fourcc(bytes: Uint8Array, at: number): string {
 
 /** A chunk id as printable text (binary garbage shows as escapes, never as control characters). */
 function printable(id: string): string {
-  return JSON.stringify(id);
+  // JSON escapes C0 controls; DEL and the C1 range (bytes 0x7f-0x9f) need escaping too.
+  return JSON.stringify(id).replace(/[\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 function parseFmt(view: DataView, at: number, size: number, fileName: string): FmtChunk {

@@ -1,0 +1,85 @@
+/**
+ * Regressions found by the fuzz campaign (fuzz/main.ts): each input used to end in an error
+ * message that was not one printable line, or in a path outside the audio directory.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { DataError, IdxError, WavError, decodeWav, parseIdx, parseSplitCsv } from '../src/index';
+import { readSplitCsv } from '../src/node';
+
+/** The error `fn` throws (fails the test when it returns). */
+function thrown(fn: () => unknown): Error {
+  try {
+    fn();
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected an error');
+}
+
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+const latin1 = (text: string) => Uint8Array.from(text, (c) => c.charCodeAt(0));
+
+describe('fuzz regressions', () => {
+  it('wav: a chunk id holding DEL and a C1 byte is printed escaped', () => {
+    const bytes = new Uint8Array(27);
+    bytes.set(latin1('RIFF'), 0);
+    bytes.set(latin1('WAVE'), 8);
+    bytes.set(latin1('\x7fm\x9bt'), 12);
+    new DataView(bytes.buffer).setUint32(16, 32784, true);
+    const error = thrown(() => decodeWav(bytes, 'a.wav'));
+    expect(error).toBeInstanceOf(WavError);
+    expect(error.message).toBe('a.wav: chunk "\\u007fm\\u009bt" at byte 12 declares 32784 bytes but only 7 remain in the file');
+    expect(error.message).not.toMatch(CONTROL);
+  });
+
+  it('idx: a header of 255 dimensions gives a short message', () => {
+    const bytes = new Uint8Array(4 + 4 * 255);
+    bytes.set([0, 0, 8, 255]);
+    for (let i = 0; i < 255; i++) new DataView(bytes.buffer).setUint32(4 + 4 * i, 2, false);
+    const error = thrown(() => parseIdx(bytes, 'x.idx'));
+    expect(error).toBeInstanceOf(IdxError);
+    expect(error.message).toMatch(/^x\.idx: dimensions 2x2x2x2x2x2x2x2x\.\.\. \(255 dimensions\) need \d/);
+    expect(error.message.length).toBeLessThan(200);
+  });
+
+  it('split csv: a path holding a control character is refused, printed escaped', () => {
+    const error = thrown(() => parseSplitCsv('re\0c/0_george_0.wav,0\nre\0c/0_george_0.wav,0\n', 'train.csv'));
+    expect(error).toBeInstanceOf(DataError);
+    expect(error.message).toBe('train.csv:1: path "re\\u0000c/0_george_0.wav" holds a control character');
+  });
+
+  it('split csv: a label with C1 characters or of any length is printed escaped and short', () => {
+    const c1 = thrown(() => parseSplitCsv('recordings/3_theo_11.wav,\u0085\u009b[2J\n', 'train.csv'));
+    expect(c1.message).toBe('train.csv:1: label "\\u0085\\u009b[2J" is not a digit 0-9 (split CSVs have no header line)');
+    const long = thrown(() => parseSplitCsv(`x.wav,${'ab'.repeat(400)}\n`, 'train.csv'));
+    expect(long.message.length).toBeLessThan(160);
+    expect(long.message).toMatch(/label "abab.*\.\.\." is not a digit/);
+  });
+
+  describe('split csv: Windows-style absolute paths on a platform where they are relative', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'duet-split-'));
+    const audio = join(dir, 'audio');
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+    const read = (text: string) => {
+      writeFileSync(join(dir, 'split.csv'), text);
+      return () => readSplitCsv(join(dir, 'split.csv'), audio, { checkFiles: false });
+    };
+
+    it.skipIf(process.platform === 'win32')('a drive path climbing with .. is refused', () => {
+      expect(read('C:/../../../etc/0_george_0.wav,0\n')).toThrow(`${join(dir, 'split.csv')}:1: path C:/../../../etc/0_george_0.wav escapes the audio directory`);
+    });
+
+    it.skipIf(process.platform === 'win32')('a UNC path resolves inside the audio directory', () => {
+      const [row] = read('\\\\server\\share\\0_george_0.wav,0\n')();
+      expect(row.file).toBe(join(audio, '\\\\server\\share\\0_george_0.wav'));
+    });
+
+    it('a POSIX absolute path is still taken as written', () => {
+      const [row] = read('/data/fsdd/4_theo_1.wav,4\n')();
+      expect(row.file).toBe('/data/fsdd/4_theo_1.wav');
+    });
+  });
+});
