@@ -121,7 +121,8 @@ const MAX_BLOCK = 16;
 export function blocksFor(ctx: GpuContext, g: Conv2dGeometry, direction: Conv2dDirection): Blocks {
   const spec = DIRECTIONS[direction];
   const channel = channelBlock(spec.channels(g), direction === 'backwardWeight' ? 8 : 10);
-  const inner = Math.min(4, spec.rowLength(g, outWidthOf(g)));
+  // With a tiny channel block (Cin = 1 on gradInput) a longer row amortises the per-tap work.
+  const inner = Math.min(direction === 'backwardInput' && channel < 4 ? 8 : 4, spec.rowLength(g, outWidthOf(g)));
   // backwardWeight has few invocations (Cout*Cin*kH*kW / blocks): small workgroups spread them over the cores.
   const wg = direction === 'backwardWeight' ? 8 : 64;
   const wgY = g.outChannels <= 16 ? 4 : g.outChannels <= 32 ? 8 : 16;
