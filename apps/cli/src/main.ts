@@ -1,8 +1,10 @@
 /** Entry point of the `duet` command: one subcommand per file in ./commands. */
 import { Command } from 'commander';
 import { registerDevices } from './commands/devices';
+import { registerEval } from './commands/eval';
 import { registerMel } from './commands/mel';
 import { registerData } from './commands/data';
+import { registerShow } from './commands/show';
 import { registerSplit } from './commands/split';
 import { registerTrain } from './commands/train';
 
@@ -18,8 +20,10 @@ program
 
 registerDevices(program);
 registerMel(program);
+registerShow(program);
 registerSplit(program);
 registerData(program);
 registerTrain(program);
+registerEval(program);
 
 await program.parseAsync(process.argv);

@@ -1,12 +1,5 @@
-import { spawnSync } from 'node:child_process';
-import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-
-const DUET = resolve(__dirname, '../bin/duet.js');
-
-export function duet(args: string[], env: Record<string, string> = {}) {
-  return spawnSync(process.execPath, [DUET, ...args], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, ...env } });
-}
+import { duet } from './cli';
 
 describe('duet devices', () => {
   it('--json prints one JSON document listing the adapters with their compute limits', () => {

@@ -3,17 +3,13 @@
  * the 8 kHz settings against torchaudio's (fixtures/mel_golden.json, written by
  * packages/dsp/test/fixtures/gen_dsp.py), and the errors a user sees for bad input.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { duet } from './cli';
 
-const DUET = resolve(__dirname, '../bin/duet.js');
 
-function duet(args: string[]) {
-  return spawnSync(process.execPath, [DUET, ...args], { encoding: 'utf8', timeout: 120_000 });
-}
 
 const golden = JSON.parse(readFileSync(resolve(__dirname, 'fixtures/mel_golden.json'), 'utf8')) as {
   file: string; args: string[]; shape: number[]; db: number[];

@@ -1,15 +1,11 @@
 /** `duet split` and `duet data` through the built CLI (apps/cli: node build.mjs) on the shared FSDD copy. */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { duet } from './cli';
 
-const DUET = resolve(__dirname, '../bin/duet.js');
 
-function duet(args: string[], env: Record<string, string> = {}) {
-  return spawnSync(process.execPath, [DUET, ...args], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, ...env } });
-}
 
 const DATA = resolve(__dirname, '../../../../shared/data');
 const FSDD = join(DATA, 'fsdd');

@@ -10,12 +10,16 @@ import { concatOp } from './ops/concat/index';
 import { conv2dOp } from './ops/conv2d/index';
 import { crossEntropyOp } from './ops/cross_entropy/index';
 import { dropoutOp } from './ops/dropout/index';
+import { imageAugmentOp } from './ops/image_augment/index';
 import { matmulOp } from './ops/matmul/index';
+import { mixupOp } from './ops/mixup/index';
 import { optimOp } from './ops/optim/index';
 import { reduceOp } from './ops/reduce/index';
 import { sliceOp } from './ops/slice/index';
 import { softmaxOp } from './ops/softmax/index';
+import { specAugmentOp } from './ops/spec_augment/index';
 import { unaryOp } from './ops/unary/index';
+import { waveAugmentOp } from './ops/wave_augment/index';
 
 export const ops: readonly OpDef[] = [
   unaryOp,
@@ -30,4 +34,8 @@ export const ops: readonly OpDef[] = [
   optimOp,
   concatOp,
   sliceOp,
+  waveAugmentOp,
+  specAugmentOp,
+  imageAugmentOp,
+  mixupOp,
 ];
