@@ -12,7 +12,7 @@ import { outHeightOf, outWidthOf, type Conv2dGeometry } from './reference';
 import { KERNELS, defaultVariant, rememberedVariant, run, type VariantOf } from './variants';
 
 export { convOutSize, type Conv2dGeometry } from './reference';
-export { VARIANTS, defaultVariant, run, tuningKey, type Conv2dDirection, type Conv2dVariant, type VariantOf } from './variants';
+export { VARIANTS, defaultVariant, tuningKey, type Conv2dDirection, type Conv2dVariant, type VariantOf } from './variants';
 export { tuneConv2d, type Conv2dChoice } from './tune';
 
 type Pair = number | readonly [number, number];
@@ -108,8 +108,7 @@ export function conv2dBackwardBias(ctx: GpuContext, gradOutput: GpuArray): GpuAr
   if (gradOutput.shape.length !== 4) throw new Error(`conv2d: gradOutput must be (B, Cout, H', W'), got [${gradOutput.shape.join(', ')}]`);
   const [batch, channels, h, w] = gradOutput.shape;
   const gradBias = empty(ctx, [channels], 'conv2d.gradBias');
-  // A CPU driver runs a workgroup's invocations one after another: one per channel is enough.
-  const WG = ctx.adapter.isSoftware ? 1 : 64;
+  const WG = 64;
   const kernel = ctx.kernel({ name: 'conv2d/backward_bias', source: KERNELS.backwardBias, overrides: { WG } });
   ctx.dispatch(kernel, { gradOutput: gradOutput.buffer, gradBias: gradBias.buffer }, { batch, channels, plane: h * w }, [channels, 1, 1]);
   return gradBias;
