@@ -70,13 +70,13 @@ try {
           `${(flop / median(cpuTimes) / 1e9).toFixed(2)} GFLOPS per CPU-second, sampled error ${error.toExponential(1)}`,
       );
     }
-    const fastest = Math.min(...seconds.values());
-    if (size === 1024) for (const [variant, s] of seconds) if (s > 10 * fastest) dropped.add(variant);
     const shape = { m, n, k };
     const before = matmulVariantFor(ctx, shape);
-    const [picked] = await tuneMatmul(ctx, [shape]);
     console.log(`${size}^3:\n  ${row.join('\n  ')}`);
+    const [picked] = await tuneMatmul(ctx, [shape], variants.filter((v) => !dropped.has(v)));
     console.log(`  runtime pick for class ${matmulShapeClass(shape)}: ${picked} (before tuning: ${before})`);
+    const fastest = Math.min(...seconds.values());
+    if (size === 1024) for (const [variant, s] of seconds) if (s > 10 * fastest) dropped.add(variant);
     for (const x of [a, b, c]) free(ctx, x);
   }
 } finally {

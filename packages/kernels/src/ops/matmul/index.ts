@@ -153,17 +153,18 @@ export function biasBackward(ctx: GpuContext, gradOutput: GpuArray, rows: number
 }
 
 /**
- * Measures each variant on each shape (once per adapter and shape class) and remembers the
- * fastest, which matmul() then uses for shapes of that class. Call before the first step.
+ * Measures each variant (or those in `among`) on each shape, once per adapter and shape class,
+ * and remembers the fastest, which matmul() then uses for shapes of that class. Call before the
+ * first training step.
  */
-export async function tuneMatmul(ctx: GpuContext, shapes: readonly MatmulShape[]): Promise<MatmulVariant[]> {
+export async function tuneMatmul(ctx: GpuContext, shapes: readonly MatmulShape[], among?: readonly MatmulVariant[]): Promise<MatmulVariant[]> {
   const chosen: MatmulVariant[] = [];
   for (const shape of shapes) {
     const { m, n, k, batch = 1 } = shape;
     const a = zeros(ctx, [batch, m, k], 'matmul.tune.a');
     const b = zeros(ctx, [batch, k, n], 'matmul.tune.b');
     const c = empty(ctx, [batch, m, n], 'matmul.tune.c');
-    chosen.push(await chooseMatmulVariant(ctx, shape, (variant) => matmul(ctx, a, b, { variant, out: c })));
+    chosen.push(await chooseMatmulVariant(ctx, shape, (variant) => matmul(ctx, a, b, { variant, out: c }), among));
     for (const x of [a, b, c]) free(ctx, x);
   }
   return chosen;

@@ -91,11 +91,18 @@ export function matmulVariantFor(ctx: GpuContext, shape: MatmulShape): MatmulVar
  * runs, the best of which counts; one already 4x slower than the best so far on its first timed
  * run is not repeated (on lavapipe the naive and tiled variants take seconds at 1024^3).
  */
-export async function chooseMatmulVariant(ctx: GpuContext, shape: MatmulShape, record: (variant: MatmulVariant) => void): Promise<MatmulVariant> {
+export async function chooseMatmulVariant(
+  ctx: GpuContext,
+  shape: MatmulShape,
+  record: (variant: MatmulVariant) => void,
+  among: readonly MatmulVariant[] = MATMUL_VARIANTS,
+): Promise<MatmulVariant> {
   let bestSoFar = Infinity;
   // The likely winner first, so the slow candidates are cut short.
   const first = defaultMatmulVariant(ctx);
-  const candidates = [first, ...availableMatmulVariants(ctx).filter((v) => v !== first)];
+  const usable = availableMatmulVariants(ctx).filter((v) => among.includes(v));
+  if (usable.length === 0) throw new Error(`matmul: none of [${among.join(', ')}] can run on ${ctx.adapter.name}`);
+  const candidates = usable.includes(first) ? [first, ...usable.filter((v) => v !== first)] : usable;
   return ctx.choose(tuningKey(shape), candidates, async (variant) => {
     const run = () => record(variant);
     await ctx.time(run);
