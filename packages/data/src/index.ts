@@ -25,3 +25,4 @@ export {
 export { escapesBase, formatSplitCsv, isAbsolutePath, parseSplitCsv, type SplitRow } from './split_csv';
 export { batchCount, epochBatches, wavBatches, type EpochOptions, type WavBatch, type WavBatchOptions, type WavItem } from './batching';
 export { readTar, type TarEntry, type TarEntryType } from './tar';
+export { centreOfMass, MNIST_BOX, MNIST_SIZE, mnistStyle, type MnistStyle, type MnistStyleOptions, type RgbaImage } from './mnist_style';
