@@ -4,6 +4,7 @@ import { registerDevices } from './commands/devices';
 import { registerEval } from './commands/eval';
 import { registerMel } from './commands/mel';
 import { registerData } from './commands/data';
+import { registerShow } from './commands/show';
 import { registerSplit } from './commands/split';
 import { registerTrain } from './commands/train';
 
@@ -19,6 +20,7 @@ program
 
 registerDevices(program);
 registerMel(program);
+registerShow(program);
 registerSplit(program);
 registerData(program);
 registerTrain(program);
