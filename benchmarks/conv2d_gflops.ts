@@ -12,7 +12,7 @@ import { acquireGpu, MemoryTuningStore, type GpuContext } from '@duet/gpu/node';
 // Straight from the op's folder until the lead adds conv2d to @duet/kernels' index.
 import { fromData, free, toData, type GpuArray } from '../packages/kernels/src/array';
 import {
-  VARIANTS, conv2dBackwardInput, conv2dBackwardWeight, conv2d, conv2dGeometry, conv2dOutputShape, tuneConv2d,
+  CONV2D_VARIANTS, conv2dBackwardInput, conv2dBackwardWeight, conv2d, conv2dGeometry, conv2dOutputShape, tuneConv2d,
   type Conv2dDirection, type Conv2dGeometry,
 } from '../packages/kernels/src/ops/conv2d/index';
 
@@ -109,7 +109,7 @@ async function benchLayer(ctx: GpuContext, layer: Layer): Promise<void> {
   const operands: Record<Conv2dDirection, [Float32Array, Float32Array]> = { forward: [xs, ws], backwardInput: [gys, ws], backwardWeight: [gys, xs] };
   for (const direction of Object.keys(runs) as Conv2dDirection[]) {
     const cells: string[] = [];
-    for (const variant of VARIANTS[direction]) {
+    for (const variant of CONV2D_VARIANTS[direction]) {
       const first = runs[direction](variant);
       const result = await toData(ctx, first);
       free(ctx, first);

@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { describeGpu, expectClose, itGpu, numericGradient, randomArray } from '@duet/gpu/testing';
 import { fromData, free, toData, type GpuArray } from '../../array';
 import {
-  VARIANTS, conv2d, conv2dBackwardBias, conv2dBackwardInput, conv2dBackwardWeight, conv2dGeometry, conv2dOp, conv2dOutputShape,
-  tuneConv2d, tuningKey, type Conv2dOptions,
+  CONV2D_VARIANTS, conv2d, conv2dBackwardBias, conv2dBackwardInput, conv2dBackwardWeight, conv2dGeometry, conv2dOp, conv2dOutputShape,
+  tuneConv2d, conv2dTuningKey, type Conv2dOptions,
 } from './index';
 import {
   conv2dBackwardBiasReference, conv2dBackwardInputReference, conv2dBackwardWeightReference, conv2dReference, type Conv2dGeometry,
@@ -90,20 +90,20 @@ describeGpu('conv2d on the GPU', (gpu) => {
       const gy = fromData(ctx, up, outShape, 'gy');
       const made: GpuArray[] = [x, w, b, gy];
       const expected = conv2dReference(g, xs, ws, bs);
-      for (const variant of VARIANTS.forward) {
+      for (const variant of CONV2D_VARIANTS.forward) {
         const y = conv2d(ctx, x, w, b, { ...c, variant });
         made.push(y);
         expect(y.shape).toEqual(outShape);
         expectClose(await toData(ctx, y), expected, atol, rtol, `forward ${variant}`);
       }
       const expectedInput = conv2dBackwardInputReference(g, up, ws);
-      for (const variant of VARIANTS.backwardInput) {
+      for (const variant of CONV2D_VARIANTS.backwardInput) {
         const gx = conv2dBackwardInput(ctx, gy, w, c.x, { ...c, variant });
         made.push(gx);
         expectClose(await toData(ctx, gx), expectedInput, gradAtol, gradRtol, `gradInput ${variant}`);
       }
       const expectedWeight = conv2dBackwardWeightReference(g, up, xs);
-      for (const variant of VARIANTS.backwardWeight) {
+      for (const variant of CONV2D_VARIANTS.backwardWeight) {
         const gw = conv2dBackwardWeight(ctx, gy, x, c.weight, { ...c, variant });
         made.push(gw);
         expectClose(await toData(ctx, gw), expectedWeight, gradAtol, gradRtol, `gradWeight ${variant}`);
@@ -126,7 +126,7 @@ describeGpu('conv2d on the GPU', (gpu) => {
     const plain = conv2dReference(g, xs, ws);
     const rectified = conv2dReference(g, xs, ws, null, true);
     expect(rectified.some((v, i) => v !== plain[i])).toBe(true);
-    for (const variant of VARIANTS.forward) {
+    for (const variant of CONV2D_VARIANTS.forward) {
       const y = conv2d(ctx, x, w, null, { ...c, variant, relu: true });
       expectClose(await toData(ctx, y), rectified, atol, rtol, `relu ${variant}`);
       free(ctx, y);
@@ -142,14 +142,14 @@ describeGpu('conv2d on the GPU', (gpu) => {
     const w = fromData(ctx, Float32Array.from(golden.weight), golden.weightShape, 'w');
     const b = fromData(ctx, Float32Array.from(golden.bias), [golden.weightShape[0]], 'b');
     const gy = fromData(ctx, Float32Array.from(golden.gradOutput), golden.yShape, 'gy');
-    for (const variant of VARIANTS.forward) {
+    for (const variant of CONV2D_VARIANTS.forward) {
       expectClose(await toData(ctx, conv2d(ctx, x, w, b, { ...golden, variant })), golden.y, atol, rtol, `forward ${variant}`);
     }
-    for (const variant of VARIANTS.backwardInput) {
+    for (const variant of CONV2D_VARIANTS.backwardInput) {
       const gx = conv2dBackwardInput(ctx, gy, w, golden.xShape, { ...golden, variant });
       expectClose(await toData(ctx, gx), golden.gradInput, gradAtol, gradRtol, `gradInput ${variant}`);
     }
-    for (const variant of VARIANTS.backwardWeight) {
+    for (const variant of CONV2D_VARIANTS.backwardWeight) {
       const gw = conv2dBackwardWeight(ctx, gy, x, golden.weightShape, { ...golden, variant });
       expectClose(await toData(ctx, gw), golden.gradWeight, gradAtol, gradRtol, `gradWeight ${variant}`);
     }
@@ -161,10 +161,10 @@ describeGpu('conv2d on the GPU', (gpu) => {
     const c: Case = { x: [2, 3, 10, 9], weight: [5, 3, 3, 3], stride: 2, padding: 1 };
     const g: Conv2dGeometry = conv2dGeometry(c.x, c.weight, c);
     const choice = await tuneConv2d(ctx, g);
-    expect(VARIANTS.forward).toContain(choice.forward);
-    expect(VARIANTS.backwardInput).toContain(choice.backwardInput);
-    expect(VARIANTS.backwardWeight).toContain(choice.backwardWeight);
-    const stored = ctx.tuning.get(`${ctx.adapter.backend}:${ctx.adapter.name}:${tuningKey(g, 'forward')}`);
+    expect(CONV2D_VARIANTS.forward).toContain(choice.forward);
+    expect(CONV2D_VARIANTS.backwardInput).toContain(choice.backwardInput);
+    expect(CONV2D_VARIANTS.backwardWeight).toContain(choice.backwardWeight);
+    const stored = ctx.tuning.get(`${ctx.adapter.backend}:${ctx.adapter.name}:${conv2dTuningKey(g, 'forward')}`);
     expect(stored).toBe(choice.forward);
     const xs = randomArray(count(c.x), 31);
     const ws = randomArray(count(c.weight), 32);

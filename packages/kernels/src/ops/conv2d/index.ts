@@ -3,16 +3,16 @@
  * kernels. Each direction has variants (see ./variants.ts): `direct` (one output per invocation,
  * the readable baseline), `register` (register blocks, no barriers: CPU drivers such as
  * lavapipe) and `tiled` (implicit GEMM through workgroup memory: discrete GPUs). The runtime
- * picks per adapter and layer shape with `tuneConv2d`; untuned, it uses `defaultVariant`.
+ * picks per adapter and layer shape with `tuneConv2d`; untuned, it uses `defaultConv2dVariant`.
  */
 import type { GpuContext } from '@duet/gpu';
 import { empty, type GpuArray } from '../../array';
 import type { OpDef } from '../../op';
 import { outHeightOf, outWidthOf, type Conv2dGeometry } from './reference';
-import { KERNELS, defaultVariant, rememberedVariant, run, type VariantOf } from './variants';
+import { KERNELS, defaultConv2dVariant, rememberedVariant, run, type Conv2dVariantOf } from './variants';
 
 export { convOutSize, type Conv2dGeometry } from './reference';
-export { VARIANTS, defaultVariant, tuningKey, type Conv2dDirection, type Conv2dVariant, type VariantOf } from './variants';
+export { CONV2D_VARIANTS, defaultConv2dVariant, conv2dTuningKey, type Conv2dDirection, type Conv2dVariant, type Conv2dVariantOf } from './variants';
 export { tuneConv2d, type Conv2dChoice } from './tune';
 
 type Pair = number | readonly [number, number];
@@ -30,7 +30,7 @@ export interface Conv2dForwardOptions extends Conv2dOptions {
   /** y = max(conv + bias, 0), fused into the same dispatch. */
   readonly relu?: boolean;
   /** Force a variant (tests, benchmarks); otherwise the tuned or default one. */
-  readonly variant?: VariantOf<'forward'>;
+  readonly variant?: Conv2dVariantOf<'forward'>;
 }
 
 /** The full geometry of a call from the input and weight shapes and the options. */
@@ -63,7 +63,7 @@ export function conv2d(ctx: GpuContext, x: GpuArray, weight: GpuArray, bias: Gpu
     throw new Error(`conv2d: bias must be (${g.outChannels}), got [${bias.shape.join(', ')}]`);
   }
   const y = empty(ctx, conv2dOutputShape(g), 'conv2d.y');
-  const variant = options.variant ?? rememberedVariant(ctx, g, 'forward') ?? defaultVariant(ctx, 'forward');
+  const variant = options.variant ?? rememberedVariant(ctx, g, 'forward') ?? defaultConv2dVariant(ctx, 'forward');
   const flags = { HAS_BIAS: bias ? 1 : 0, RELU: options.relu ? 1 : 0 };
   // Without a bias, `weight` stands in for the unused binding (both are read-only).
   const bindings = { x: x.buffer, weight: weight.buffer, bias: (bias ?? weight).buffer, y: y.buffer };
@@ -77,12 +77,12 @@ export function conv2dBackwardInput(
   gradOutput: GpuArray,
   weight: GpuArray,
   inputShape: readonly number[],
-  options: Conv2dOptions & { readonly variant?: VariantOf<'backwardInput'> } = {},
+  options: Conv2dOptions & { readonly variant?: Conv2dVariantOf<'backwardInput'> } = {},
 ): GpuArray {
   const g = conv2dGeometry(inputShape, weight.shape, options);
   checkGradOutput(g, gradOutput);
   const gradInput = empty(ctx, inputShape, 'conv2d.gradInput');
-  const variant = options.variant ?? rememberedVariant(ctx, g, 'backwardInput') ?? defaultVariant(ctx, 'backwardInput');
+  const variant = options.variant ?? rememberedVariant(ctx, g, 'backwardInput') ?? defaultConv2dVariant(ctx, 'backwardInput');
   run(ctx, g, 'backwardInput', variant, { gradOutput: gradOutput.buffer, weight: weight.buffer, gradInput: gradInput.buffer });
   return gradInput;
 }
@@ -93,12 +93,12 @@ export function conv2dBackwardWeight(
   gradOutput: GpuArray,
   x: GpuArray,
   weightShape: readonly number[],
-  options: Conv2dOptions & { readonly variant?: VariantOf<'backwardWeight'> } = {},
+  options: Conv2dOptions & { readonly variant?: Conv2dVariantOf<'backwardWeight'> } = {},
 ): GpuArray {
   const g = conv2dGeometry(x.shape, weightShape, options);
   checkGradOutput(g, gradOutput);
   const gradWeight = empty(ctx, weightShape, 'conv2d.gradWeight');
-  const variant = options.variant ?? rememberedVariant(ctx, g, 'backwardWeight') ?? defaultVariant(ctx, 'backwardWeight');
+  const variant = options.variant ?? rememberedVariant(ctx, g, 'backwardWeight') ?? defaultConv2dVariant(ctx, 'backwardWeight');
   run(ctx, g, 'backwardWeight', variant, { gradOutput: gradOutput.buffer, x: x.buffer, gradWeight: gradWeight.buffer });
   return gradWeight;
 }

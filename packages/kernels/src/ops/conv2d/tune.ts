@@ -5,9 +5,9 @@
  */
 import type { GpuContext } from '@duet/gpu';
 import { outHeightOf, outWidthOf, type Conv2dGeometry } from './reference';
-import { VARIANTS, run, tuningKey, type Conv2dDirection, type VariantOf } from './variants';
+import { CONV2D_VARIANTS, run, conv2dTuningKey, type Conv2dDirection, type Conv2dVariantOf } from './variants';
 
-export type Conv2dChoice = { readonly [D in Conv2dDirection]: VariantOf<D> };
+export type Conv2dChoice = { readonly [D in Conv2dDirection]: Conv2dVariantOf<D> };
 
 /** Times every variant of every direction for the layer `g` (once per adapter) and returns the winners. */
 export async function tuneConv2d(ctx: GpuContext, g: Conv2dGeometry): Promise<Conv2dChoice> {
@@ -39,13 +39,13 @@ export async function tuneConv2d(ctx: GpuContext, g: Conv2dGeometry): Promise<Co
     backwardWeight: { gradOutput: buffers.gradOutput, x: buffers.x, gradWeight: buffers.gradWeight },
   };
   const choose = <D extends Conv2dDirection>(direction: D) =>
-    ctx.choose(tuningKey(g, direction), VARIANTS[direction], async (variant) => {
+    ctx.choose(conv2dTuningKey(g, direction), CONV2D_VARIANTS[direction], async (variant) => {
       const record = () => run(ctx, g, direction, variant, bindings[direction], direction === 'forward' ? { HAS_BIAS: 1, RELU: 0 } : {});
       await ctx.time(record); // compiles the pipeline and warms the caches
       let best = Infinity;
       for (let r = 0; r < ctx.flags.tuneRepetitions; r++) best = Math.min(best, await ctx.time(record));
       return best;
-    }) as Promise<VariantOf<D>>;
+    }) as Promise<Conv2dVariantOf<D>>;
   try {
     const forward = await choose('forward');
     const backwardInput = await choose('backwardInput');

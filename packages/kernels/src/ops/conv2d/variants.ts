@@ -1,7 +1,7 @@
 /**
  * The kernel variants of each conv2d direction, their block sizes, and which one runs when the
  * caller does not force one: the choice `tuneConv2d` remembered for this adapter and layer
- * shape, else `defaultVariant` (register on CPU drivers, tiled elsewhere).
+ * shape, else `defaultConv2dVariant` (register on CPU drivers, tiled elsewhere).
  */
 import { dispatch1d, type GpuContext } from '@duet/gpu';
 import forwardDirect from '@duet/shaders/conv2d/forward_direct.wgsl';
@@ -16,16 +16,16 @@ import backwardBias from '@duet/shaders/conv2d/backward_bias.wgsl';
 import backwardWeightReduce from '@duet/shaders/conv2d/backward_weight_reduce.wgsl';
 import { outHeightOf, outWidthOf, type Conv2dGeometry } from './reference';
 
-export const VARIANTS = {
+export const CONV2D_VARIANTS = {
   forward: ['direct', 'register', 'tiled'],
   // No tiled gather for gradInput: with stride > 1 most taps of an im2col tile hit no output.
   backwardInput: ['direct', 'register'],
   backwardWeight: ['direct', 'register', 'tiled'],
 } as const;
 
-export type Conv2dDirection = keyof typeof VARIANTS;
-export type VariantOf<D extends Conv2dDirection> = (typeof VARIANTS)[D][number];
-export type Conv2dVariant = VariantOf<Conv2dDirection>;
+export type Conv2dDirection = keyof typeof CONV2D_VARIANTS;
+export type Conv2dVariantOf<D extends Conv2dDirection> = (typeof CONV2D_VARIANTS)[D][number];
+export type Conv2dVariant = Conv2dVariantOf<Conv2dDirection>;
 
 export const KERNELS = { backwardBias, backwardWeightReduce };
 
@@ -146,13 +146,13 @@ function channelBlock(channels: number, max: number): number {
 }
 
 /** Untuned default: register blocks on CPU drivers (barriers are expensive there), tiled elsewhere. */
-export function defaultVariant<D extends Conv2dDirection>(ctx: GpuContext, direction: D): VariantOf<D> {
-  if (ctx.adapter.isSoftware) return 'register' as VariantOf<D>;
-  return (direction === 'backwardInput' ? 'register' : 'tiled') as VariantOf<D>;
+export function defaultConv2dVariant<D extends Conv2dDirection>(ctx: GpuContext, direction: D): Conv2dVariantOf<D> {
+  if (ctx.adapter.isSoftware) return 'register' as Conv2dVariantOf<D>;
+  return (direction === 'backwardInput' ? 'register' : 'tiled') as Conv2dVariantOf<D>;
 }
 
 /** The key under which `ctx.choose` remembers a layer's variant: `conv2d:<layer shape>:<direction>`. */
-export function tuningKey(g: Conv2dGeometry, direction: Conv2dDirection): string {
+export function conv2dTuningKey(g: Conv2dGeometry, direction: Conv2dDirection): string {
   return (
     `conv2d:${g.batch}x${g.inChannels}x${g.inHeight}x${g.inWidth}:${g.outChannels}x${g.kernelH}x${g.kernelW}` +
     `:s${g.strideH}x${g.strideW}:p${g.padH}x${g.padW}:d${g.dilationH}x${g.dilationW}:${direction}`
@@ -164,9 +164,9 @@ export function tuningKey(g: Conv2dGeometry, direction: Conv2dDirection): string
  * NOTE: reads the tuning store under the key GpuContext.choose writes
  * (`<backend>:<adapter name>:<key>`); a `ctx.chosen(key)` in @duet/gpu would remove the duplication.
  */
-export function rememberedVariant<D extends Conv2dDirection>(ctx: GpuContext, g: Conv2dGeometry, direction: D): VariantOf<D> | undefined {
-  const known = ctx.tuning.get(`${ctx.adapter.backend}:${ctx.adapter.name}:${tuningKey(g, direction)}`);
-  return (VARIANTS[direction] as readonly string[]).includes(known ?? '') ? (known as VariantOf<D>) : undefined;
+export function rememberedVariant<D extends Conv2dDirection>(ctx: GpuContext, g: Conv2dGeometry, direction: D): Conv2dVariantOf<D> | undefined {
+  const known = ctx.tuning.get(`${ctx.adapter.backend}:${ctx.adapter.name}:${conv2dTuningKey(g, direction)}`);
+  return (CONV2D_VARIANTS[direction] as readonly string[]).includes(known ?? '') ? (known as Conv2dVariantOf<D>) : undefined;
 }
 
 /** Records one dispatch of a direction's variant: override values and grid follow the variant. */
