@@ -9,12 +9,10 @@
  */
 import { parseArgs } from 'node:util';
 import { acquireGpu, MemoryTuningStore, type GpuContext } from '@duet/gpu/node';
-// Straight from the op's folder until the lead adds conv2d to @duet/kernels' index.
-import { fromData, free, toData, type GpuArray } from '../packages/kernels/src/array';
 import {
-  CONV2D_VARIANTS, conv2dBackwardInput, conv2dBackwardWeight, conv2d, conv2dGeometry, conv2dOutputShape, tuneConv2d,
-  type Conv2dDirection, type Conv2dGeometry,
-} from '../packages/kernels/src/ops/conv2d/index';
+  CONV2D_VARIANTS, conv2dBackwardInput, conv2dBackwardWeight, conv2d, conv2dGeometry, conv2dOutputShape, fromData, free, toData, tuneConv2d,
+  type Conv2dDirection, type Conv2dGeometry, type GpuArray,
+} from '@duet/kernels';
 
 interface Layer {
   readonly name: string;
