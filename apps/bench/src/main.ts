@@ -12,7 +12,7 @@ import { formatTable, gitCommit, writeResults, type BenchDocument } from './repo
 import { kernelsSuite } from './suites/kernels';
 import { peersSuite } from './suites/peers';
 import { trainSuite } from './suites/train';
-import type { Row, RunOptions, Suite, SuiteContext } from './types';
+import { IMPLS, type Impl, type Row, type RunOptions, type Suite, type SuiteContext } from './types';
 import { gpuTimer } from './timing';
 
 /** The registry: every suite the app knows, in the order `all` runs them. */
@@ -25,6 +25,7 @@ options:
   --json          print the JSON document on stdout (the table goes to stderr)
   --quick         few repetitions, no 2048 matmul, no tuning, no start-up children (CI smoke test)
   --filter A,B    only workloads whose name contains one of these substrings
+  --impls A,B     peers to run (default: ${IMPLS.join(',')}); Duet always runs
   --no-startup    skip the cold/warm first-step measurements (child processes)
   --out DIR       repository root for benchmarks/results (default: this checkout)`;
 
@@ -43,6 +44,7 @@ async function main(argv: string[]): Promise<number> {
         quick: { type: 'boolean', default: false },
         filter: { type: 'string' },
         'no-startup': { type: 'boolean', default: false },
+        impls: { type: 'string' },
         out: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -62,14 +64,22 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const chosen = positionals.length === 0 || positionals.includes('all') ? SUITES : SUITES.filter((s) => positionals.includes(s.name));
+  const impls = values.impls ? values.impls.split(',').map((i) => i.trim()) : [...IMPLS];
+  const badImpl = impls.find((i) => !(IMPLS as readonly string[]).includes(i));
+  if (badImpl) {
+    process.stderr.write(`unknown impl '${badImpl}' (known: ${IMPLS.join(', ')})\n`);
+    return 2;
+  }
   const options: RunOptions = {
+    impls: impls as Impl[],
     quick: values.quick,
     filters: (values.filter ?? '').split(',').map((f) => f.trim()).filter(Boolean),
     adapter: values.adapter,
     noStartup: values['no-startup'] || values.quick,
   };
   const human = values.json ? process.stderr : process.stdout;
-  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const started = performance.now();
+  const log = (line: string) => process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(1).padStart(6)}s] ${line}\n`);
 
   const ctx = await acquireGpu({ adapter: options.adapter });
   const rows: Row[] = [];

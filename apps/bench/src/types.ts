@@ -35,6 +35,8 @@ export interface RunOptions {
   readonly filters: readonly string[];
   /** Adapter substring (as `duet --adapter`). */
   readonly adapter?: string;
+  /** Impls the peers suite runs (Duet always runs). */
+  readonly impls: readonly Impl[];
   /** Skip the cold/warm first-step child processes. */
   readonly noStartup: boolean;
 }

@@ -91,7 +91,7 @@ export function jaxTrainer(adapter: { backend: string; name: string }): Trainer 
       const lossFn = (ps: Params, input: JArray, onehot: JArray): JArray => nn.logSoftmax(forward(ps, input), -1).mul(onehot).sum().mul(-1 / w.batch);
       const { lr, momentum } = w.optimizer;
       const step = jit((ps: Params, vs: Params, input: JArray, onehot: JArray) => {
-        const [loss, grads] = valueAndGrad(lossFn)(ps, input, onehot) as [JArray, Params];
+        const [loss, grads] = valueAndGrad(lossFn)(ps.map((p) => p.ref), input, onehot) as [JArray, Params];
         const newV = vs.map((v, i) => v.mul(momentum).add(grads[i]));
         const newP = ps.map((p, i) => p.sub(newV[i].ref.mul(lr)));
         return [newP, newV, loss] as [Params, Params, JArray];

@@ -5,8 +5,8 @@
  */
 import { MelSpectrogram, melSpectrogramReference } from '@duet/dsp';
 import {
-  MATMUL_VARIANTS, VARIANTS, chooseMatmulVariant, conv2dGeometry, conv2dOutputShape, defaultVariant, free, fromData, matmul, matmulVariantFor,
-  run as runConv2d, tuneConv2d, tuningKey, type Conv2dDirection, type Conv2dGeometry, type GpuArray,
+  MATMUL_VARIANTS, CONV2D_VARIANTS, chooseMatmulVariant, conv2d, conv2dBackwardInput, conv2dBackwardWeight, conv2dGeometry, conv2dOutputShape, defaultConv2dVariant,
+  free, fromData, matmul, matmulVariantFor, tuneConv2d, conv2dTuningKey, type Conv2dDirection, type Conv2dGeometry, type GpuArray,
 } from '@duet/kernels';
 import { checkConv2d, checkMatmul, seededValues } from '../check';
 import { gpuTimer, rate, repeat, type GpuTimer } from '../timing';
@@ -21,7 +21,7 @@ export const kernelsSuite: Suite = {
     s.log(`kernels: timing by ${timer.method}`);
     try {
       for (const n of matmulSizes(s.options.quick)) if (s.wants(`matmul-${n}`)) await matmulRows(s, timer, n);
-      for (const layer of CONV_LAYERS) for (const direction of Object.keys(VARIANTS) as Conv2dDirection[]) {
+      for (const layer of CONV_LAYERS) for (const direction of Object.keys(CONV2D_VARIANTS) as Conv2dDirection[]) {
         const workload = `conv2d:${layer.name}:${direction}`;
         if (s.wants(workload)) await conv2dRows(s, timer, workload, layer, direction);
       }
@@ -63,9 +63,15 @@ async function matmulRows(s: SuiteContext, timer: GpuTimer, n: number): Promise<
   }
 }
 
+// The variant option of each entry point (the names come from the kernel's own list at run time).
+type ForwardVariant = NonNullable<Parameters<typeof conv2d>[4]>['variant'];
+type BackwardInputVariant = NonNullable<Parameters<typeof conv2dBackwardInput>[4]>['variant'];
+type BackwardWeightVariant = NonNullable<Parameters<typeof conv2dBackwardWeight>[4]>['variant'];
+
 async function conv2dRows(s: SuiteContext, timer: GpuTimer, workload: string, layer: (typeof CONV_LAYERS)[number], direction: Conv2dDirection): Promise<void> {
   const { ctx } = s;
-  const g = conv2dGeometry(layer.x, layer.weight, { stride: layer.stride });
+  const options = { stride: layer.stride };
+  const g = conv2dGeometry(layer.x, layer.weight, options);
   const yShape = conv2dOutputShape(g);
   const flops = 2 * yShape.reduce((p, d) => p * d, 1) * g.inChannels * g.kernelH * g.kernelW;
   const host = {
@@ -73,45 +79,44 @@ async function conv2dRows(s: SuiteContext, timer: GpuTimer, workload: string, la
     weight: seededValues(layer.weight.reduce((p, d) => p * d, 1), 4),
     gradOutput: seededValues(yShape.reduce((p, d) => p * d, 1), 5),
   };
-  const arrays: GpuArray[] = [];
-  const upload = (data: Float32Array, shape: readonly number[], label: string) => {
-    const array = fromData(ctx, data, shape, label);
-    arrays.push(array);
-    return array.buffer;
-  };
-  const x = upload(host.x, layer.x, 'bench.x');
-  const weight = upload(host.weight, layer.weight, 'bench.weight');
-  const gradOutput = upload(host.gradOutput, yShape, 'bench.gradOutput');
-  const out = direction === 'forward' ? upload(new Float32Array(host.gradOutput.length), yShape, 'bench.y')
-    : direction === 'backwardInput' ? upload(new Float32Array(host.x.length), layer.x, 'bench.gradInput')
-      : upload(new Float32Array(host.weight.length), layer.weight, 'bench.gradWeight');
-  const bindings: Record<string, GPUBuffer> = direction === 'forward' ? { x, weight, bias: weight, y: out }
-    : direction === 'backwardInput' ? { gradOutput, weight, gradInput: out } : { gradOutput, x, gradWeight: out };
+  const x = fromData(ctx, host.x, layer.x, 'bench.x');
+  const weight = fromData(ctx, host.weight, layer.weight, 'bench.weight');
+  const gradOutput = fromData(ctx, host.gradOutput, yShape, 'bench.gradOutput');
+  // Through the public entry points (what autograd calls); forward without bias, so the check
+  // sees the bare convolution. Each call's output goes back to the pool before the next.
+  const call = (variant: string | undefined): GpuArray =>
+    direction === 'forward' ? conv2d(ctx, x, weight, null, { ...options, variant: variant as ForwardVariant })
+      : direction === 'backwardInput' ? conv2dBackwardInput(ctx, gradOutput, weight, layer.x, { ...options, variant: variant as BackwardInputVariant })
+        : conv2dBackwardWeight(ctx, gradOutput, x, layer.weight, { ...options, variant: variant as BackwardWeightVariant });
   const [first, second] = direction === 'forward' ? [host.x, host.weight] : direction === 'backwardInput' ? [host.gradOutput, host.weight] : [host.gradOutput, host.x];
-  const flags: Record<string, number> = direction === 'forward' ? { HAS_BIAS: 0, RELU: 0 } : {};
-  const measure = async (variant: string, label: string) => {
-    ctx.clear(out);
-    const seconds = await repeat(reps(s, flops > 2e9), 1, () => timer.time(() => runConv2d(ctx, g, direction, variant, bindings, flags)));
-    const result = await ctx.readFloat32(out, out.size / 4);
+  let last: GpuArray | null = null;
+  const measure = async (variant: string | undefined, label: string) => {
+    const seconds = await repeat(reps(s, flops > 2e9), 1, () =>
+      timer.time(() => {
+        if (last) free(ctx, last);
+        last = call(variant);
+      }),
+    );
+    const result = await ctx.readFloat32(last!.buffer, last!.shape.reduce((p, d) => p * d, 1));
     const wrong = checkConv2d(g, direction, first, second, result);
     s.emit({ suite: 'kernels', workload, impl: 'duet', backend: ctx.adapter.name, unit: 'GFLOPS', ...scale(rate(seconds, flops), 1e-9), variant: label, status: wrong ? 'failed' : 'passed', ...(wrong ? { note: wrong } : {}) });
   };
   try {
-    for (const variant of VARIANTS[direction]) await measure(variant, variant);
+    for (const variant of CONV2D_VARIANTS[direction]) await measure(variant, variant);
     if (!s.options.quick) await tuneConv2d(ctx, g);
-    await measure(...pickedConv2d(s, g, direction));
+    await measure(undefined, `runtime:${pickedConv2d(s, g, direction)}`);
   } finally {
-    for (const array of arrays) free(ctx, array);
+    if (last) free(ctx, last);
+    for (const array of [x, weight, gradOutput]) free(ctx, array);
   }
 }
 
 /** The variant conv2d() runs for this layer: remembered by tuneConv2d, else the default. */
-function pickedConv2d(s: SuiteContext, g: Conv2dGeometry, direction: Conv2dDirection): [string, string] {
+function pickedConv2d(s: SuiteContext, g: Conv2dGeometry, direction: Conv2dDirection): string {
   const { ctx } = s;
   // The store key GpuContext.choose writes (as @duet/kernels' own rememberedVariant reads it).
-  const known = ctx.tuning.get(`${ctx.adapter.backend}:${ctx.adapter.name}:${tuningKey(g, direction)}`);
-  const variant = known && (VARIANTS[direction] as readonly string[]).includes(known) ? known : defaultVariant(ctx, direction);
-  return [variant, `runtime:${variant}`];
+  const known = ctx.tuning.get(`${ctx.adapter.backend}:${ctx.adapter.name}:${conv2dTuningKey(g, direction)}`);
+  return known && (CONV2D_VARIANTS[direction] as readonly string[]).includes(known) ? known : defaultConv2dVariant(ctx, direction);
 }
 
 /** 64 one-second clips at 8 kHz (FSDD's rate) -> log-mel (64, 128, 41), torchaudio's defaults. */

@@ -12,7 +12,7 @@ import { measureStartup } from '../startup';
 import { trainerFor } from '../trainers';
 import { measureTraining, trainingPlan } from '../training';
 import { gpuTimer, stats } from '../timing';
-import { IMPLS, type Impl, type Row, type Suite, type SuiteContext } from '../types';
+import { IMPLS, skippedRow, type Impl, type Row, type Suite, type SuiteContext } from '../types';
 import { TRAIN_WORKLOADS, type Trainer } from '../workloads';
 
 interface MatmulRunner {
@@ -29,18 +29,22 @@ export const peersSuite: Suite = {
   name: 'peers',
   describe: 'matmul and training in jax-js, TensorFlow.js (WebGPU, CPU), PyTorch CPU, beside Duet',
   async run(s) {
-    const missingTorch = torchUnavailable();
+    const missingTorch = s.options.impls.includes('pytorch-cpu') ? torchUnavailable() : 'not asked for (--impls)';
     if (missingTorch) s.log(`peers: PyTorch rows skipped: ${missingTorch}`);
     else s.log('peers: PyTorch CPU runs with torch.set_num_threads(1)');
     const torch = missingTorch ? null : new TorchPeer();
     try {
-      const sizes = s.options.quick ? [256, 512] : [256, 512, 1024, 2048];
+      const sizes = s.options.quick ? [256] : [256, 512, 1024, 2048];
       for (const n of sizes) if (s.wants(`matmul-${n}`)) await matmulRows(s, n, torch);
       for (const w of TRAIN_WORKLOADS) {
-        if (!s.wants(w.name) || (s.options.quick && w.name === 'mnist-cnn')) continue;
-        const trainers = IMPLS.map((impl) => trainerFor(impl, { ctx: s.ctx, dawnAdapter: s.dawnAdapter, torch })).filter((t): t is Trainer => t !== null);
-        await measureTraining(s, 'peers', w, trainers, trainingPlan(s.options.quick, w));
-        if (!s.options.noStartup) for (const t of trainers) measureStartup(s, 'peers', t.impl, w.name);
+        if (s.options.quick && w.name === 'mnist-cnn') continue;
+        const trainers = IMPLS.filter((impl) => impl === 'duet' || s.options.impls.includes(impl)).map((impl) => trainerFor(impl, { ctx: s.ctx, dawnAdapter: s.dawnAdapter, torch })).filter((t): t is Trainer => t !== null);
+        // tfjs-cpu trains at a few samples/s here: it alone would take --quick past its budget.
+        const slow = s.options.quick && s.wants(w.name) ? trainers.filter((t) => t.impl === 'tfjs-cpu') : [];
+        for (const t of slow) s.emit(skippedRow({ suite: 'peers', workload: w.name, impl: t.impl, backend: t.backend, unit: 'samples/s', note: 'left out of --quick (a few samples/s)' }));
+        trainers.splice(0, trainers.length, ...trainers.filter((t) => !slow.includes(t)));
+        if (s.wants(w.name)) await measureTraining(s, 'peers', w, trainers, trainingPlan(s.options.quick, w));
+        if (!s.options.noStartup && s.wants(`${w.name}:first-step`)) for (const t of trainers) measureStartup(s, 'peers', t.impl, w.name);
       }
     } finally {
       torch?.close();
@@ -57,13 +61,17 @@ async function matmulRows(s: SuiteContext, n: number, torch: TorchPeer | null): 
     s.emit({ suite: 'peers', workload, impl, backend, unit: 'GFLOPS', min: null, median: null, max: null, status: 'failed', note: `could not run: ${(error as Error).message.split('\n')[0]}` });
   runners.push(duetMatmul(s, n));
   const webgpu = `webgpu (${s.dawnAdapter.name})`;
-  try {
-    runners.push({ impl: 'jax-webgpu', backend: webgpu, ...(await jaxMatmul(await loadJax(s.dawnAdapter), n)) });
-  } catch (error) {
-    failed('jax-webgpu', webgpu, error);
+  const asked = (impl: Impl) => s.options.impls.includes(impl);
+  if (asked('jax-webgpu')) {
+    try {
+      runners.push({ impl: 'jax-webgpu', backend: webgpu, ...(await jaxMatmul(await loadJax(s.dawnAdapter), n)) });
+    } catch (error) {
+      failed('jax-webgpu', webgpu, error);
+    }
   }
   for (const backend of ['webgpu', 'cpu'] as const) {
     const impl = backend === 'webgpu' ? 'tfjs-webgpu' : 'tfjs-cpu';
+    if (!asked(impl)) continue;
     try {
       const tf = await loadTf(s.dawnAdapter, backend);
       const runner = await tfMatmul(tf, n);
