@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { describeGpu, expectClose, itGpu, numericGradient, randomArray } from '@duet/gpu/testing';
 import { fromData, free, toData, type GpuArray } from '../../array';
-import { gru, gruBackward, gruOp, freeGruSaved, type GruWeights } from './index';
+import { GRU_VARIANTS, gru, gruBackward, gruOp, freeGruSaved, gruVariantFor, tuneGru, type GruVariant, type GruWeights } from './index';
 import { gruBackwardReference, gruReference, type GruDims, type GruReferenceWeights } from './reference';
 import torch from './gru_torch.json';
 
@@ -87,7 +87,7 @@ describeGpu('gru on the GPU', (gpu) => {
   const { atol, rtol, gradAtol = atol, gradRtol = rtol } = gruOp.tolerance;
 
   /** Runs gru and gruBackward on the GPU and reads every result back. */
-  async function runGpu(dims: GruDims, weights: readonly GruReferenceWeights[], x: ArrayLike<number>, upstream: ArrayLike<number>) {
+  async function runGpu(dims: GruDims, weights: readonly GruReferenceWeights[], x: ArrayLike<number>, upstream: ArrayLike<number>, variant: GruVariant) {
     const ctx = gpu();
     const [b, t, i] = dims;
     const shapes = shapesOf(dims);
@@ -98,9 +98,9 @@ describeGpu('gru on the GPU', (gpu) => {
       biasIh: fromData(ctx, Float32Array.from(w.biasIh), shapes.biasIh, 'biasIh'),
       biasHh: fromData(ctx, Float32Array.from(w.biasHh), shapes.biasHh, 'biasHh'),
     }));
-    const { output, hidden, saved } = gru(ctx, xs, ws);
+    const { output, hidden, saved } = gru(ctx, xs, ws, { variant });
     const g = fromData(ctx, Float32Array.from(upstream), output.shape, 'gradOutput');
-    const grads = gruBackward(ctx, xs, ws, saved, g);
+    const grads = gruBackward(ctx, xs, ws, saved, g, { variant });
     const result = {
       output: await toData(ctx, output),
       hidden: await toData(ctx, hidden),
@@ -118,16 +118,17 @@ describeGpu('gru on the GPU', (gpu) => {
     return result;
   }
 
-  // (B, T, I, H) = (3, 7, 13, 9): none a multiple of the 64-wide workgroup; batch 1, T = 1, and
-  // H = 70 (more than one workgroup per batch row) too.
-  for (const dims of [[3, 7, 13, 9], [1, 1, 2, 3], [1, 4, 5, 70]] as GruDims[]) {
+  // (B, T, I, H) = (3, 7, 13, 9): none a multiple of the 64-wide workgroup; batch 1, T = 1, H = 70
+  // (two step workgroups per batch row; sequence invocations looping over two units) and H = 300.
+  const cases = [[3, 7, 13, 9], [1, 1, 2, 3], [1, 4, 5, 70], [2, 3, 4, 300]] as GruDims[];
+  for (const variant of GRU_VARIANTS) for (const dims of cases) {
     for (const dirs of [1, 2]) {
-      itGpu(`matches the reference forward and backward, (B, T, I, H) = (${dims.join(', ')}), ${dirs} direction${dirs > 1 ? 's' : ''}`, async () => {
+      itGpu(`${variant}: matches the reference forward and backward, (B, T, I, H) = (${dims.join(', ')}), ${dirs} direction${dirs > 1 ? 's' : ''}`, async () => {
         const [b, t, i, h] = dims;
         const weights = randomWeights(dims, dirs, 40);
         const x = randomArray(b * t * i, 5, -1.5, 1.5);
         const upstream = randomArray(b * t * dirs * h, 6);
-        const got = await runGpu(dims, weights, x, upstream);
+        const got = await runGpu(dims, weights, x, upstream, variant);
         const reference = gruReference(x, dims, weights);
         const referenceGrads = gruBackwardReference(x, dims, weights, upstream);
         expectClose(got.output, reference.output, atol, rtol, 'output');
@@ -138,17 +139,25 @@ describeGpu('gru on the GPU', (gpu) => {
     }
   }
 
-  itGpu('matches torch.nn.GRU (fixture), forward and backward, one and two directions', async () => {
+  for (const variant of GRU_VARIANTS) itGpu(`${variant}: matches torch.nn.GRU (fixture), forward and backward, one and two directions`, async () => {
     const dims = torch.shape as unknown as GruDims;
     for (const c of torch.cases) {
       const label = c.bidirectional ? 'bidirectional' : 'unidirectional';
-      const got = await runGpu(dims, torchWeights(c.weights as Record<string, number[]>, c.bidirectional), c.x, c.upstream);
+      const got = await runGpu(dims, torchWeights(c.weights as Record<string, number[]>, c.bidirectional), c.x, c.upstream, variant);
       expectClose(got.output, c.output, 1e-5, 1e-5, `${label} output`);
       expectClose(got.hidden, c.hidden, 1e-5, 1e-5, `${label} hidden`);
       expectClose(got.gradInput, c.gradInput, 1e-5, 1e-5, `${label} gradInput`);
       const expected = torchWeights(c.grads as Record<string, number[]>, c.bidirectional);
       got.gradWeights.forEach((g, d) => GRAD_KEYS.forEach((key, k) => expectClose(g[key], expected[d][KEYS[k]], 1e-5, 1e-5, `${label} direction ${d} ${key}`)));
     }
+  });
+
+  itGpu('tuneGru remembers a variant for the shape class, which gru() then uses', async () => {
+    const ctx = gpu();
+    const shape = { batch: 3, seqLen: 5, hiddenSize: 6, inputSize: 4, bidirectional: true };
+    const [chosen] = await tuneGru(ctx, [shape]);
+    expect(GRU_VARIANTS).toContain(chosen);
+    expect(gruVariantFor(ctx, { batch: 3, seqLen: 5, hiddenSize: 6 })).toBe(chosen);
   });
 
   itGpu('rejects operands of the wrong shape, naming them', () => {

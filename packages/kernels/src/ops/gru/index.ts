@@ -11,12 +11,24 @@
 import { dispatch1d, type GpuContext } from '@duet/gpu';
 import stepSource from '@duet/shaders/gru/gru_step.wgsl';
 import stepBackwardSource from '@duet/shaders/gru/gru_step_backward.wgsl';
-import { empty, free, reshape, type GpuArray } from '../../array';
+import sequenceSource from '@duet/shaders/gru/gru_sequence.wgsl';
+import sequenceBackwardSource from '@duet/shaders/gru/gru_sequence_backward.wgsl';
+import { empty, free, reshape, zeros, type GpuArray } from '../../array';
 import type { OpDef } from '../../op';
 import { binary } from '../binary/index';
 import { biasBackward, matmul } from '../matmul/index';
+import { chooseGruVariant, gruVariantFor, type GruShape, type GruVariant } from './variants';
 
+export * from './variants';
+
+// Both variants: the step kernels' invocations per workgroup, and the sequence kernels' per batch
+// row (each looping over hidden units j, j + 64, … when H > 64).
 const WG = 64;
+
+export interface GruOptions {
+  /** Force a variant (tests, benchmarks); otherwise the tuned or default one for the adapter. */
+  readonly variant?: GruVariant;
+}
 
 /** One direction's parameters, named and shaped as PyTorch's weight_ih_l0 etc. */
 export interface GruWeights {
@@ -78,14 +90,14 @@ export function gruShape(x: GpuArray, directions: readonly GruWeights[]): [numbe
 }
 
 /** x: (B, T, I) -> output (B, T, D*H), hidden (D, B, H); h0 = 0; D = directions.length. */
-export function gru(ctx: GpuContext, x: GpuArray, directions: readonly GruWeights[]): GruResult {
+export function gru(ctx: GpuContext, x: GpuArray, directions: readonly GruWeights[], options: GruOptions = {}): GruResult {
   const [batch, seqLen, inputSize, hiddenSize] = gruShape(x, directions);
   const dirs = directions.length;
   const output = empty(ctx, [batch, seqLen, dirs * hiddenSize], 'gru.output');
   const hidden = empty(ctx, [dirs, batch, hiddenSize], 'gru.hidden');
   const hPrev: GpuArray[] = [];
   const gates: GpuArray[] = [];
-  const kernel = ctx.kernel({ name: 'gru/step', source: stepSource, overrides: { WG } });
+  const variant = options.variant ?? gruVariantFor(ctx, { batch, seqLen, hiddenSize });
   const size = batch * hiddenSize;
   const grid = dispatch1d(size, WG, ctx.limits.maxComputeWorkgroupsPerDimension);
   const rows = reshape(x, [batch * seqLen, inputSize]);
@@ -94,17 +106,25 @@ export function gru(ctx: GpuContext, x: GpuArray, directions: readonly GruWeight
     const xProj = matmul(ctx, rows, w.weightIh, { transposeB: true, bias: w.biasIh });
     const saveH = empty(ctx, [batch, seqLen, hiddenSize], 'gru.hPrev');
     const saveGates = empty(ctx, [batch, seqLen, 4 * hiddenSize], 'gru.gates');
-    for (let s = 0; s < seqLen; s++) {
-      const reverse = d === 1;
-      const step = reverse ? seqLen - 1 - s : s;
-      const params = {
-        size, hiddenSize, seqLen, step, prevStep: s > 0 ? (reverse ? step + 1 : step - 1) : 0, hasPrev: Number(s > 0), isLast: Number(s === seqLen - 1),
-        outputStride: dirs * hiddenSize, outputOffset: d * hiddenSize, hiddenOffset: d * size,
-      };
-      ctx.dispatch(kernel, {
-        xProj: xProj.buffer, weightHh: w.weightHh.buffer, biasHh: w.biasHh.buffer,
-        output: output.buffer, hPrev: saveH.buffer, gates: saveGates.buffer, hidden: hidden.buffer,
-      }, params, grid);
+    const buffers = {
+      xProj: xProj.buffer, weightHh: w.weightHh.buffer, biasHh: w.biasHh.buffer,
+      output: output.buffer, hPrev: saveH.buffer, gates: saveGates.buffer, hidden: hidden.buffer,
+    };
+    const layout = { outputStride: dirs * hiddenSize, outputOffset: d * hiddenSize };
+    if (variant === 'sequence') {
+      const kernel = ctx.kernel({ name: 'gru/sequence', source: sequenceSource, overrides: { WG } });
+      ctx.dispatch(kernel, buffers, { batch, hiddenSize, seqLen, reverse: d, ...layout, hiddenOffset: d * size }, [batch]);
+    } else {
+      const kernel = ctx.kernel({ name: 'gru/step', source: stepSource, overrides: { WG } });
+      for (let s = 0; s < seqLen; s++) {
+        const reverse = d === 1;
+        const step = reverse ? seqLen - 1 - s : s;
+        const params = {
+          size, hiddenSize, seqLen, step, prevStep: s > 0 ? (reverse ? step + 1 : step - 1) : 0, hasPrev: Number(s > 0), isLast: Number(s === seqLen - 1),
+          ...layout, hiddenOffset: d * size,
+        };
+        ctx.dispatch(kernel, buffers, params, grid);
+      }
     }
     if (seqLen === 0) ctx.clear(hidden.buffer, Math.max(4, hidden.buffer.size));
     free(ctx, xProj);
@@ -119,13 +139,13 @@ export function gru(ctx: GpuContext, x: GpuArray, directions: readonly GruWeight
  * gets no gradient of its own here (it is output's last step of each direction; a caller that
  * uses both slices it from output). h0 is zero and gets none.
  */
-export function gruBackward(ctx: GpuContext, x: GpuArray, directions: readonly GruWeights[], saved: GruSaved, gradOutput: GpuArray): GruGradients {
+export function gruBackward(ctx: GpuContext, x: GpuArray, directions: readonly GruWeights[], saved: GruSaved, gradOutput: GpuArray, options: GruOptions = {}): GruGradients {
   const [batch, seqLen, inputSize, hiddenSize] = gruShape(x, directions);
   const dirs = directions.length;
   if (gradOutput.shape.join() !== [batch, seqLen, dirs * hiddenSize].join()) {
     throw new Error(`gruBackward: gradOutput has shape [${gradOutput.shape.join(', ')}], expected [${[batch, seqLen, dirs * hiddenSize].join(', ')}]`);
   }
-  const kernel = ctx.kernel({ name: 'gru/step_backward', source: stepBackwardSource, overrides: { WG } });
+  const variant = options.variant ?? gruVariantFor(ctx, { batch, seqLen, hiddenSize });
   const size = batch * hiddenSize;
   const grid = dispatch1d(size, WG, ctx.limits.maxComputeWorkgroupsPerDimension);
   const rows = reshape(x, [batch * seqLen, inputSize]);
@@ -136,17 +156,22 @@ export function gruBackward(ctx: GpuContext, x: GpuArray, directions: readonly G
     const gradXProj = empty(ctx, [rowCount, 3 * hiddenSize], 'gru.gradXProj');
     const gradHh = empty(ctx, [rowCount, 3 * hiddenSize], 'gru.gradHh');
     const reverse = d === 1;
-    // Steps in the reverse of the order the forward ran them.
-    for (let s = seqLen - 1; s >= 0; s--) {
-      const step = reverse ? seqLen - 1 - s : s;
-      const params = {
-        size, hiddenSize, seqLen, step, nextStep: s < seqLen - 1 ? (reverse ? step - 1 : step + 1) : 0, hasNext: Number(s < seqLen - 1),
-        outputStride: dirs * hiddenSize, outputOffset: d * hiddenSize,
-      };
-      ctx.dispatch(kernel, {
-        gradOutput: gradOutput.buffer, gates: saved.gates[d].buffer, hPrev: saved.hPrev[d].buffer, weightHh: w.weightHh.buffer,
-        dh: dh.buffer, gradXProj: gradXProj.buffer, gradHh: gradHh.buffer,
-      }, params, grid);
+    const buffers = {
+      gradOutput: gradOutput.buffer, gates: saved.gates[d].buffer, hPrev: saved.hPrev[d].buffer, weightHh: w.weightHh.buffer,
+      dh: dh.buffer, gradXProj: gradXProj.buffer, gradHh: gradHh.buffer,
+    };
+    const layout = { outputStride: dirs * hiddenSize, outputOffset: d * hiddenSize };
+    if (variant === 'sequence') {
+      const kernel = ctx.kernel({ name: 'gru/sequence_backward', source: sequenceBackwardSource, overrides: { WG } });
+      ctx.dispatch(kernel, buffers, { batch, hiddenSize, seqLen, reverse: d, ...layout }, [batch]);
+    } else {
+      const kernel = ctx.kernel({ name: 'gru/step_backward', source: stepBackwardSource, overrides: { WG } });
+      // Steps in the reverse of the order the forward ran them.
+      for (let s = seqLen - 1; s >= 0; s--) {
+        const step = reverse ? seqLen - 1 - s : s;
+        const params = { size, hiddenSize, seqLen, step, nextStep: s < seqLen - 1 ? (reverse ? step - 1 : step + 1) : 0, hasNext: Number(s < seqLen - 1), ...layout };
+        ctx.dispatch(kernel, buffers, params, grid);
+      }
     }
     free(ctx, dh);
     const hPrevRows = reshape(saved.hPrev[d], [rowCount, hiddenSize]);
@@ -180,9 +205,35 @@ export function freeGruSaved(ctx: GpuContext, saved: GruSaved): void {
   for (const a of [...saved.hPrev, ...saved.gates]) free(ctx, a);
 }
 
+/**
+ * Measures both recurrence variants, forward and backward, on each shape (once per adapter and
+ * shape class) and remembers the faster for gru() calls of that class. Call before training.
+ */
+export async function tuneGru(ctx: GpuContext, shapes: readonly (GruShape & { inputSize: number; bidirectional?: boolean })[]): Promise<GruVariant[]> {
+  const chosen: GruVariant[] = [];
+  for (const shape of shapes) {
+    const { batch, seqLen, hiddenSize, inputSize } = shape;
+    const dirs = shape.bidirectional ? 2 : 1;
+    const x = zeros(ctx, [batch, seqLen, inputSize], 'gru.tune.x');
+    const weights: GruWeights[] = [...Array(dirs)].map(() => ({
+      weightIh: zeros(ctx, [3 * hiddenSize, inputSize], 'gru.tune.weightIh'), weightHh: zeros(ctx, [3 * hiddenSize, hiddenSize], 'gru.tune.weightHh'),
+      biasIh: zeros(ctx, [3 * hiddenSize], 'gru.tune.biasIh'), biasHh: zeros(ctx, [3 * hiddenSize], 'gru.tune.biasHh'),
+    }));
+    const gradOutput = zeros(ctx, [batch, seqLen, dirs * hiddenSize], 'gru.tune.gradOutput');
+    chosen.push(await chooseGruVariant(ctx, shape, (variant) => {
+      const { output, hidden, saved } = gru(ctx, x, weights, { variant });
+      const grads = gruBackward(ctx, x, weights, saved, gradOutput, { variant });
+      freeGruSaved(ctx, saved);
+      for (const a of [output, hidden, grads.gradInput, ...grads.gradWeights.flatMap((g) => Object.values(g))]) free(ctx, a);
+    }));
+    for (const a of [x, gradOutput, ...weights.flatMap((w) => Object.values(w))]) free(ctx, a);
+  }
+  return chosen;
+}
+
 export const gruOp: OpDef = {
   name: 'gru',
-  shaders: ['gru/gru_step.wgsl', 'gru/gru_step_backward.wgsl'],
+  shaders: ['gru/gru_step.wgsl', 'gru/gru_step_backward.wgsl', 'gru/gru_sequence.wgsl', 'gru/gru_sequence_backward.wgsl'],
   differentiable: true,
   // float32 recurrences of up to T steps of H-long sums, against a float64 reference.
   tolerance: { atol: 1e-5, rtol: 1e-4, gradAtol: 3e-5, gradRtol: 1e-4 },
