@@ -28,4 +28,6 @@ $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq -t bookworm-backports mesa-vulkan-drivers libvulkan1 >/dev/null
 # Fonts for the text in the figures Duet writes (PNG plots are rendered from SVG by resvg).
 $SUDO apt-get install -y -qq fonts-dejavu-core >/dev/null
+# Chromium for apps/web's end-to-end tests (playwright-core drives it headless, WebGPU on).
+$SUDO apt-get install -y -qq chromium >/dev/null
 echo "install-system: $(dpkg-query -W -f='${Package} ${Version}' mesa-vulkan-drivers)"
