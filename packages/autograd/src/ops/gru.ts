@@ -31,10 +31,10 @@ export function gru(x: Tensor, directions: readonly GruParameters[]): Tensor {
   let held: Tensor[] = [];
   const out = record('gru', output, parents, (g, needs) => {
     const kept: GruSaved = { hPrev: held.slice(0, weights.length).map((t) => t.data), gates: held.slice(weights.length).map((t) => t.data) };
-    const grads = gruBackward(ctx, x.data, weights, kept, g);
-    const all: GpuArray[] = [grads.gradInput, ...grads.gradWeights.flatMap((w) => [w.gradWeightIh, w.gradWeightHh, w.gradBiasIh, w.gradBiasHh])];
+    const grads = gruBackward(ctx, x.data, weights, kept, g, { inputGradient: needs[0] });
+    const all: (GpuArray | null)[] = [grads.gradInput, ...grads.gradWeights.flatMap((w) => [w.gradWeightIh, w.gradWeightHh, w.gradBiasIh, w.gradBiasHh])];
     return all.map((grad, k) => {
-      if (needs[k]) return grad;
+      if (needs[k] || !grad) return grad;
       free(ctx, grad);
       return null;
     });

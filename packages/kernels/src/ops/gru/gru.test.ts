@@ -104,7 +104,7 @@ describeGpu('gru on the GPU', (gpu) => {
     const result = {
       output: await toData(ctx, output),
       hidden: await toData(ctx, hidden),
-      gradInput: await toData(ctx, grads.gradInput),
+      gradInput: await toData(ctx, grads.gradInput!),
       gradWeights: [] as Record<(typeof GRAD_KEYS)[number], Float32Array>[],
     };
     for (const w of grads.gradWeights) {
@@ -112,7 +112,7 @@ describeGpu('gru on the GPU', (gpu) => {
       for (const key of GRAD_KEYS) host[key] = await toData(ctx, w[key]);
       result.gradWeights.push(host);
     }
-    const arrays: GpuArray[] = [xs, g, output, hidden, grads.gradInput, ...ws.flatMap((w) => KEYS.map((k) => w[k])), ...grads.gradWeights.flatMap((w) => GRAD_KEYS.map((k) => w[k]))];
+    const arrays: GpuArray[] = [xs, g, output, hidden, grads.gradInput!, ...ws.flatMap((w) => KEYS.map((k) => w[k])), ...grads.gradWeights.flatMap((w) => GRAD_KEYS.map((k) => w[k]))];
     for (const a of arrays) free(ctx, a);
     freeGruSaved(ctx, saved);
     return result;
@@ -150,6 +150,26 @@ describeGpu('gru on the GPU', (gpu) => {
       const expected = torchWeights(c.grads as Record<string, number[]>, c.bidirectional);
       got.gradWeights.forEach((g, d) => GRAD_KEYS.forEach((key, k) => expectClose(g[key], expected[d][KEYS[k]], 1e-5, 1e-5, `${label} direction ${d} ${key}`)));
     }
+  });
+
+  itGpu('skips the input gradient when asked, with the same weight gradients', async () => {
+    const ctx = gpu();
+    const dims: GruDims = [2, 4, 3, 5];
+    const [weights] = randomWeights(dims, 1, 50);
+    const shapes = shapesOf(dims);
+    const xs = fromData(ctx, randomArray(2 * 4 * 3, 7), [2, 4, 3], 'x');
+    const w: GruWeights = {
+      weightIh: fromData(ctx, Float32Array.from(weights.weightIh), shapes.weightIh, 'weightIh'), weightHh: fromData(ctx, Float32Array.from(weights.weightHh), shapes.weightHh, 'weightHh'),
+      biasIh: fromData(ctx, Float32Array.from(weights.biasIh), shapes.biasIh, 'biasIh'), biasHh: fromData(ctx, Float32Array.from(weights.biasHh), shapes.biasHh, 'biasHh'),
+    };
+    const { output, hidden, saved } = gru(ctx, xs, [w]);
+    const g = fromData(ctx, randomArray(2 * 4 * 5, 8), output.shape, 'gradOutput');
+    const all = gruBackward(ctx, xs, [w], saved, g);
+    const weightsOnly = gruBackward(ctx, xs, [w], saved, g, { inputGradient: false });
+    expect(weightsOnly.gradInput).toBeNull();
+    for (const key of GRAD_KEYS) expect(await toData(ctx, weightsOnly.gradWeights[0][key])).toEqual(await toData(ctx, all.gradWeights[0][key]));
+    for (const a of [xs, g, output, hidden, all.gradInput!, ...KEYS.map((k) => w[k]), ...[all, weightsOnly].flatMap((r) => GRAD_KEYS.map((k) => r.gradWeights[0][k]))]) free(ctx, a);
+    freeGruSaved(ctx, saved);
   });
 
   itGpu('tuneGru remembers a variant for the shape class, which gru() then uses', async () => {

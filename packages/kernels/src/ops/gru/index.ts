@@ -30,6 +30,11 @@ export interface GruOptions {
   readonly variant?: GruVariant;
 }
 
+export interface GruBackwardOptions extends GruOptions {
+  /** False skips the input gradient (x is data, not the output of something trained): saves its matmuls. Default true. */
+  readonly inputGradient?: boolean;
+}
+
 /** One direction's parameters, named and shaped as PyTorch's weight_ih_l0 etc. */
 export interface GruWeights {
   /** (3H, I): rows W_ir, W_iz, W_in. */
@@ -66,8 +71,8 @@ export interface GruWeightGrads {
 }
 
 export interface GruGradients {
-  /** (B, T, I) */
-  readonly gradInput: GpuArray;
+  /** (B, T, I); null when the options asked for none. */
+  readonly gradInput: GpuArray | null;
   /** One per direction, shaped as the weights. */
   readonly gradWeights: readonly GruWeightGrads[];
 }
@@ -139,7 +144,7 @@ export function gru(ctx: GpuContext, x: GpuArray, directions: readonly GruWeight
  * gets no gradient of its own here (it is output's last step of each direction; a caller that
  * uses both slices it from output). h0 is zero and gets none.
  */
-export function gruBackward(ctx: GpuContext, x: GpuArray, directions: readonly GruWeights[], saved: GruSaved, gradOutput: GpuArray, options: GruOptions = {}): GruGradients {
+export function gruBackward(ctx: GpuContext, x: GpuArray, directions: readonly GruWeights[], saved: GruSaved, gradOutput: GpuArray, options: GruBackwardOptions = {}): GruGradients {
   const [batch, seqLen, inputSize, hiddenSize] = gruShape(x, directions);
   const dirs = directions.length;
   if (gradOutput.shape.join() !== [batch, seqLen, dirs * hiddenSize].join()) {
@@ -175,15 +180,17 @@ export function gruBackward(ctx: GpuContext, x: GpuArray, directions: readonly G
     }
     free(ctx, dh);
     const hPrevRows = reshape(saved.hPrev[d], [rowCount, hiddenSize]);
-    // gradInput (B*T, I) += gradXProj (B*T, 3H) @ W_ih (3H, I)
-    const partial = matmul(ctx, gradXProj, w.weightIh);
-    if (gradInput) {
-      const sum = binary(ctx, 'add', gradInput, partial);
-      free(ctx, gradInput);
-      free(ctx, partial);
-      gradInput = sum;
-    } else {
-      gradInput = partial;
+    if (options.inputGradient !== false) {
+      // gradInput (B*T, I) += gradXProj (B*T, 3H) @ W_ih (3H, I)
+      const partial = matmul(ctx, gradXProj, w.weightIh);
+      if (gradInput) {
+        const sum = binary(ctx, 'add', gradInput, partial);
+        free(ctx, gradInput);
+        free(ctx, partial);
+        gradInput = sum;
+      } else {
+        gradInput = partial;
+      }
     }
     const grads: GruWeightGrads = {
       // gradWeightIh (3H, I) = gradXProj^T (3H, B*T) @ x (B*T, I)
@@ -197,7 +204,7 @@ export function gruBackward(ctx: GpuContext, x: GpuArray, directions: readonly G
     free(ctx, gradHh);
     return grads;
   });
-  return { gradInput: reshape(gradInput!, [batch, seqLen, inputSize]), gradWeights };
+  return { gradInput: gradInput && reshape(gradInput, [batch, seqLen, inputSize]), gradWeights };
 }
 
 /** Returns the saved arrays of a forward to the pool (once its backward is recorded, or not needed). */
@@ -224,7 +231,7 @@ export async function tuneGru(ctx: GpuContext, shapes: readonly (GruShape & { in
       const { output, hidden, saved } = gru(ctx, x, weights, { variant });
       const grads = gruBackward(ctx, x, weights, saved, gradOutput, { variant });
       freeGruSaved(ctx, saved);
-      for (const a of [output, hidden, grads.gradInput, ...grads.gradWeights.flatMap((g) => Object.values(g))]) free(ctx, a);
+      for (const a of [output, hidden, grads.gradInput!, ...grads.gradWeights.flatMap((g) => Object.values(g))]) free(ctx, a);
     }));
     for (const a of [x, gradOutput, ...weights.flatMap((w) => Object.values(w))]) free(ctx, a);
   }
