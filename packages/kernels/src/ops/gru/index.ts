@@ -1,12 +1,13 @@
 /**
- * gru: one layer of PyTorch's torch.nn.GRU (batch_first, gates ordered r, z, n, optionally
- * bidirectional), and its backward through time.
+ * gru: one layer of PyTorch's torch.nn.GRU (batch_first, gates ordered r, z, n, h0 = 0,
+ * optionally bidirectional), and its backward through time.
  * Forward per direction: the input projection of every step at once, xProj = x @ W_ih^T + b_ih
- * (one matmul), then one dispatch of gru_step.wgsl per time step (sequential in t), all recorded
- * into the current encoder. The gates each step computed are saved for the backward.
- * Backward per direction: one dispatch of gru_step_backward.wgsl per step, last to first, giving
- * the gradients of the gates' pre-activations; the input, weight and bias gradients are then
- * matmuls and column sums over them.
+ * (one matmul), then the recurrence, sequential in t: one dispatch of gru_step.wgsl per time step
+ * (variant `step`), or one dispatch of gru_sequence.wgsl walking all steps (variant `sequence`;
+ * see variants.ts), recorded into the current encoder. Each step's gates are saved for the backward.
+ * Backward per direction: the same recurrence walked last to first (gru_step_backward.wgsl per
+ * step, or gru_sequence_backward.wgsl), giving the gradients of the gates' pre-activations; the
+ * input, weight and bias gradients are then matmuls and column sums over them.
  */
 import { dispatch1d, type GpuContext } from '@duet/gpu';
 import stepSource from '@duet/shaders/gru/gru_step.wgsl';
