@@ -6,7 +6,7 @@ import type { Tensor } from '../tensor';
 import { uniform } from './init';
 import { Module } from './module';
 
-export interface GruOptions {
+export interface GruLayerOptions {
   /** A second direction reading the sequence backwards; outputs side by side (B, T, 2H). Default false. */
   readonly bidirectional?: boolean;
   /** Where the initial weights come from (default: a generator seeded with 0). */
@@ -21,7 +21,7 @@ export interface GruOptions {
 export class GRU extends Module {
   readonly directions: readonly GruParameters[];
 
-  constructor(ctx: GpuContext, readonly inputSize: number, readonly hiddenSize: number, options: GruOptions = {}) {
+  constructor(ctx: GpuContext, readonly inputSize: number, readonly hiddenSize: number, options: GruLayerOptions = {}) {
     super(ctx);
     const rng = options.rng ?? new Rng(0);
     const bound = 1 / Math.sqrt(hiddenSize);
