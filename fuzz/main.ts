@@ -39,13 +39,21 @@ function workerMain(job: Job): void {
   if (!target) throw new Error(`fuzz: no target ${job.target}`);
   const beat = new Int32Array(job.heartbeat);
   const seeds = target.seeds();
+  const seen = new Map<string, number>();
   // One case at a time, so the counts survive a kill and the deadline is checked between cases.
   for (let index = job.from; index < job.to && Date.now() < job.deadline; index++) {
     const tally = runRange(target, job.seed, index, index + 1, (i) => Atomics.store(beat, INDEX, i), seeds);
     Atomics.add(beat, CASES, 1);
     Atomics.add(beat, OK, tally.ok);
     Atomics.add(beat, ERRORS, tally.errors);
-    for (const finding of tally.findings) parentPort?.postMessage({ type: 'finding', finding } satisfies Message);
+    for (const finding of tally.findings) {
+      // Minimised here, not in the main thread: shrinking re-runs the case, which may be what crashes.
+      const kind = findingKind(finding.problem);
+      seen.set(kind, (seen.get(kind) ?? 0) + 1);
+      const shrink = seen.get(kind)! <= KEEP_PER_KIND && !/^(slow|memory)/.test(kind);
+      const bytes = shrink ? minimise(target, finding.bytes, kind) : finding.bytes;
+      parentPort?.postMessage({ type: 'finding', finding: { ...finding, bytes } } satisfies Message);
+    }
   }
 }
 
@@ -71,11 +79,7 @@ async function runTarget(name: string, seed: number, cases: number, deadline: nu
     let entry = summary.kinds.find((k) => k.kind === kind);
     if (!entry) summary.kinds.push((entry = { kind, count: 0, example: finding.problem }));
     entry.count++;
-    if (entry.count <= KEEP_PER_KIND) {
-      const small = /^(slow|memory|hang)/.test(kind) ? finding.bytes : minimise(target, finding.bytes, kind);
-      const file = saveFinding(root, { ...finding, bytes: small });
-      entry.file ??= file;
-    }
+    if (entry.count <= KEEP_PER_KIND) entry.file ??= saveFinding(root, finding);
   };
   let from = 0;
   while (from < cases && Date.now() < deadline) {

@@ -48,6 +48,19 @@ function parseAsLoader(bytes: Uint8Array, file: string): unknown {
   return parseIdx(bytes, file);
 }
 
+let bombMember: Uint8Array | undefined;
+
+/**
+ * `mib` MiB of zeros as that many 1 MiB gzip members (about 1 KB each): gunzip joins members,
+ * so a 300 KB file inflates past the loader's 256 MiB cap.
+ */
+function gzipBomb(mib: number): Uint8Array {
+  bombMember ??= gzipSync(new Uint8Array(2 ** 20));
+  const out = new Uint8Array(bombMember.length * mib);
+  for (let i = 0; i < mib; i++) out.set(bombMember, i * bombMember.length);
+  return out;
+}
+
 export const idx: Target = {
   name: 'idx',
   errors: ['IdxError'],
@@ -69,6 +82,7 @@ export const idxGz: Target = {
     }),
   /** Mutates the IDX inside and compresses again, so the header mutations reach the parser. */
   special(_seed, rng) {
+    if (rng.chance(0.01)) return gzipBomb(rng.pick([1, 300]));
     const inner = rng.pick(idxSeeds());
     const mutated = rng.chance(0.3) ? idxSpecial(rng) : rng.chance(0.5) ? mutateField(inner.bytes, inner.fields, rng) : mutateBytes(inner.bytes, inner.bytes, rng);
     const gz = gzipSync(mutated);

@@ -3,6 +3,7 @@
  * will read a user's image. PNG chunk CRCs are repaired half the time so IHDR mutations reach
  * the decoder; JPEG has no checksum to repair.
  */
+import { deflateSync } from 'node:zlib';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { decodeImage } from '../../packages/data/src/image';
@@ -69,10 +70,54 @@ function pngOf(width: number, height: number, colorType: 0 | 2 | 6): Uint8Array 
   return new Uint8Array(PNG.sync.write(png, { colorType, inputColorType: 6, inputHasAlpha: true }));
 }
 
+function pngChunk(type: string, body: Uint8Array): Uint8Array {
+  const out = new Uint8Array(12 + body.length);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, body.length);
+  for (let i = 0; i < 4; i++) out[4 + i] = type.charCodeAt(i);
+  out.set(body, 8);
+  view.setUint32(8 + body.length, crc32(out.subarray(4, 8 + body.length)));
+  return out;
+}
+
+/**
+ * A PNG written by hand, for what pngjs cannot write: palettes with transparency, 16-bit
+ * samples, Adam7 interlacing. Rows use filter 0 over a fixed byte pattern.
+ */
+export function buildPng(width: number, height: number, colorType: number, depth: number, interlaced = false): Uint8Array {
+  const channels = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 }[colorType] ?? 1;
+  const ihdr = new Uint8Array(13);
+  new DataView(ihdr.buffer).setUint32(0, width);
+  new DataView(ihdr.buffer).setUint32(4, height);
+  ihdr.set([depth, colorType, 0, 0, interlaced ? 1 : 0], 8);
+  const passes = interlaced ? [[0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [0, 1, 1, 2]] : [[0, 0, 1, 1]];
+  const raw: number[] = [];
+  for (const [x0, y0, dx, dy] of passes) {
+    const [w, h] = [Math.ceil((width - x0) / dx), Math.ceil((height - y0) / dy)];
+    if (w <= 0 || h <= 0) continue;
+    for (let y = 0; y < h; y++) {
+      raw.push(0);
+      for (let i = 0; i < Math.ceil((w * channels * depth) / 8); i++) raw.push(colorType === 3 ? (i * 17) & 0x33 : (y * 41 + i * 7) & 0xff);
+    }
+  }
+  const palette = colorType === 3 ? [pngChunk('PLTE', Uint8Array.from({ length: 16 * 3 }, (_, i) => (i * 16) & 0xff)), pngChunk('tRNS', new Uint8Array([0, 128, 255]))] : [];
+  return concat(new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), pngChunk('IHDR', ihdr), ...palette, pngChunk('IDAT', deflateSync(Uint8Array.from(raw))), pngChunk('IEND', new Uint8Array(0)));
+}
+
 function seedsOf(): Seed[] {
-  const pngs: [string, Uint8Array][] = [['png-rgba-5x3', pngOf(5, 3, 6)], ['png-gray-28x28', pngOf(28, 28, 0)], ['png-rgb-9x7', pngOf(9, 7, 2)]];
-  const jpg = new Uint8Array(jpeg.encode({ width: 17, height: 11, data: rgba(17, 11) }, 50).data);
-  return [...pngs.map(([name, bytes]) => ({ name, bytes, fields: pngFields(bytes) })), { name: 'jpeg-17x11', bytes: jpg, fields: jpegFields(jpg) }];
+  const pngs: [string, Uint8Array][] = [
+    ['png-rgba-5x3', pngOf(5, 3, 6)],
+    ['png-gray-28x28', pngOf(28, 28, 0)],
+    ['png-rgb-9x7', pngOf(9, 7, 2)],
+    ['png-palette4-trns-6x5', buildPng(6, 5, 3, 4)],
+    ['png-gray-alpha16-4x4', buildPng(4, 4, 4, 16)],
+    ['png-rgb-interlaced-7x5', buildPng(7, 5, 2, 8, true)],
+  ];
+  const jpegs: [string, Uint8Array][] = [
+    ['jpeg-17x11', new Uint8Array(jpeg.encode({ width: 17, height: 11, data: rgba(17, 11) }, 50).data)],
+    ['jpeg-40x24-q10', new Uint8Array(jpeg.encode({ width: 40, height: 24, data: rgba(40, 24) }, 10).data)],
+  ];
+  return [...pngs.map(([name, bytes]) => ({ name, bytes, fields: pngFields(bytes) })), ...jpegs.map(([name, bytes]) => ({ name, bytes, fields: jpegFields(bytes) }))];
 }
 
 /** Headers declaring huge or empty images, with the checksums right. */
@@ -80,6 +125,10 @@ function special(seed: Seed, rng: Rng): Uint8Array {
   const dims = [0, 1, 10_000, 10_001, 65_535, 100_000, 0x7fffffff, 0xffffffff];
   const out = seed.bytes.slice();
   const view = new DataView(out.buffer);
+  if (seed.name.startsWith('png') && rng.chance(0.3)) {
+    // any colour type / depth pair, legal or not, interlaced or not
+    return buildPng(1 + rng.int(40), 1 + rng.int(40), rng.pick([0, 2, 3, 4, 6, 1, 7]), rng.pick([1, 2, 4, 8, 16, 3, 32]), rng.chance(0.5));
+  }
   if (seed.name.startsWith('png')) {
     view.setUint32(16, rng.pick(dims));
     view.setUint32(20, rng.pick(dims));

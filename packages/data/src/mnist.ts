@@ -5,7 +5,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { constants, gunzipSync } from 'node:zlib';
 import { DataError, IdxError } from './errors';
 import { parseIdxImages, parseIdxLabels } from './idx';
 
@@ -57,13 +57,43 @@ export function findMnistFiles(dir: string): Record<MnistSplit, MnistFiles> {
   return found;
 }
 
+/**
+ * The first bytes of a gzip stream, inflated from a compressed prefix: enough for any IDX header
+ * (at most 1,024 bytes). Undefined when they cannot be read (parseIdx then sees the full error).
+ */
+function gunzipHead(raw: Uint8Array): Uint8Array | undefined {
+  try {
+    const prefix = raw.subarray(0, 4096); // deflate expands at most 1032:1, so this bounds the output
+    return gunzipSync(prefix, { finishFlush: constants.Z_SYNC_FLUSH, maxOutputLength: prefix.length * 1032 + 1024 });
+  } catch {
+    return undefined;
+  }
+}
+
 /** Reads a file, gunzipping it when its name ends in .gz. */
 export function readMaybeGzip(file: string): Uint8Array {
   const raw = readFileSync(file);
   if (!file.endsWith('.gz')) return raw;
+  // A gzip bomb must fail fast: inflate no more than the IDX header inside declares (plus one
+  // byte, so parseIdx still reports a longer file), found from the stream's first bytes.
+  const head = gunzipHead(raw);
+  let limit = MAX_GUNZIP_BYTES;
+  if (head && head.length >= 4) {
+    if (head[0] !== 0 || head[1] !== 0 || head[2] !== 0x08 || head[3] === 0) return head; // not an IDX of bytes: parseIdx says why
+    const header = 4 + 4 * head[3];
+    if (head.length >= header) {
+      const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+      let declared = header;
+      for (let i = 0, n = 1; i < head[3]; i++) declared = header + (n *= view.getUint32(4 + 4 * i, false));
+      limit = Math.min(MAX_GUNZIP_BYTES, declared + 1);
+    }
+  }
   try {
-    return gunzipSync(raw, { maxOutputLength: MAX_GUNZIP_BYTES });
+    return gunzipSync(raw, { maxOutputLength: limit });
   } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new IdxError(file, `inflates to more than ${limit < MAX_GUNZIP_BYTES ? `the ${limit - 1} bytes its IDX header declares` : `${MAX_GUNZIP_BYTES} bytes`}`);
+    }
     throw new IdxError(file, `cannot gunzip: ${(error as Error).message}`);
   }
 }

@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DataError, IdxError, WavError, decodeWav, parseIdx, parseSplitCsv } from '../src/index';
-import { readSplitCsv } from '../src/node';
+import { gzipSync } from 'node:zlib';
+import { readMaybeGzip, readSplitCsv } from '../src/node';
 
 /** The error `fn` throws (fails the test when it returns). */
 function thrown(fn: () => unknown): Error {
@@ -43,6 +44,35 @@ describe('fuzz regressions', () => {
     expect(error).toBeInstanceOf(IdxError);
     expect(error.message).toMatch(/^x\.idx: dimensions 2x2x2x2x2x2x2x2x\.\.\. \(255 dimensions\) need \d/);
     expect(error.message.length).toBeLessThan(200);
+  });
+
+  describe('idx.gz: a gzip bomb is refused from the IDX header, not after inflating 256 MiB', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'duet-bomb-'));
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+    /** `first` then 300 gzip members of 1 MiB of zeros each (about 1 KB apiece). */
+    const bomb = (first: Uint8Array) => {
+      const member = gzipSync(new Uint8Array(2 ** 20));
+      const out = new Uint8Array(first.length + 300 * member.length);
+      out.set(first);
+      for (let i = 0; i < 300; i++) out.set(member, first.length + i * member.length);
+      return out;
+    };
+    const load = (bytes: Uint8Array) => {
+      const file = join(dir, 'train-images-idx3-ubyte.gz');
+      writeFileSync(file, bytes);
+      return thrown(() => parseIdx(readMaybeGzip(file), file));
+    };
+
+    it('zeros: the header is refused as it is', () => {
+      const error = load(bomb(new Uint8Array(0)));
+      expect(error).toBeInstanceOf(IdxError);
+      expect(error.message).toMatch(/: IDX data type 0x00 is not supported/);
+    });
+
+    it('a valid header declaring 10 bytes, then 300 MiB', () => {
+      const header = gzipSync(new Uint8Array([0, 0, 8, 1, 0, 0, 0, 10, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0]));
+      expect(load(bomb(header)).message).toMatch(/: inflates to more than the 18 bytes its IDX header declares$/);
+    });
   });
 
   it('split csv: a path holding a control character is refused, printed escaped', () => {
