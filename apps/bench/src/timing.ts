@@ -24,9 +24,13 @@ export function rate(seconds: Stats, work: number): Stats {
   return { min: work / seconds.max, median: work / seconds.median, max: work / seconds.min };
 }
 
-/** Runs `once` warmup + reps times and returns the stats of the timed (non-warm-up) runs. */
-export async function repeat(reps: number, warmup: number, once: () => Promise<number>): Promise<Stats> {
-  for (let i = 0; i < warmup; i++) await once();
+/**
+ * One warm-up run (compiles, touches memory; excluded), then repetitions: fewer when the
+ * warm-up was slow, so that --quick stays within its budget on a CPU driver.
+ */
+export async function timeRepeated(quick: boolean, once: () => Promise<number>): Promise<Stats> {
+  const warm = await once();
+  const reps = quick ? (warm > 1 ? 1 : 3) : warm > 5 ? 3 : 7;
   const times: number[] = [];
   for (let i = 0; i < reps; i++) times.push(await once());
   return stats(times);

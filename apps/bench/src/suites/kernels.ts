@@ -9,7 +9,7 @@ import {
   free, fromData, matmul, matmulVariantFor, tuneConv2d, conv2dTuningKey, type Conv2dDirection, type Conv2dGeometry, type GpuArray,
 } from '@duet/kernels';
 import { checkConv2d, checkMatmul, seededValues } from '../check';
-import { gpuTimer, rate, repeat, type GpuTimer } from '../timing';
+import { gpuTimer, rate, timeRepeated, type GpuTimer } from '../timing';
 import type { Row, Suite, SuiteContext } from '../types';
 import { CONV_LAYERS, matmulSizes } from '../workloads';
 
@@ -32,8 +32,6 @@ export const kernelsSuite: Suite = {
   },
 };
 
-const reps = (s: SuiteContext, heavy: boolean) => (s.options.quick ? 3 : heavy ? 3 : 7);
-
 async function matmulRows(s: SuiteContext, timer: GpuTimer, n: number): Promise<void> {
   const { ctx } = s;
   const workload = `matmul-${n}`;
@@ -46,7 +44,7 @@ async function matmulRows(s: SuiteContext, timer: GpuTimer, n: number): Promise<
   const backend = ctx.adapter.name;
   const measure = async (variant: (typeof MATMUL_VARIANTS)[number] | undefined, label: string) => {
     ctx.clear(c.buffer);
-    const seconds = await repeat(reps(s, n >= 2048), 1, () => timer.time(() => matmul(ctx, a, b, { variant, out: c })));
+    const seconds = await timeRepeated(s.options.quick, () => timer.time(() => matmul(ctx, a, b, { variant, out: c })));
     const wrong = checkMatmul(aData, bData, await ctx.readFloat32(c.buffer, n * n), n, n, n);
     const row: Row = { suite: 'kernels', workload, impl: 'duet', backend, unit: 'GFLOPS', ...scale(rate(seconds, flops), 1e-9), variant: label, status: wrong ? 'failed' : 'passed', ...(wrong ? { note: wrong } : {}) };
     s.emit(row);
@@ -91,7 +89,7 @@ async function conv2dRows(s: SuiteContext, timer: GpuTimer, workload: string, la
   const [first, second] = direction === 'forward' ? [host.x, host.weight] : direction === 'backwardInput' ? [host.gradOutput, host.weight] : [host.gradOutput, host.x];
   let last: GpuArray | null = null;
   const measure = async (variant: string | undefined, label: string) => {
-    const seconds = await repeat(reps(s, flops > 2e9), 1, () =>
+    const seconds = await timeRepeated(s.options.quick, () =>
       timer.time(() => {
         if (last) free(ctx, last);
         last = call(variant);
@@ -130,7 +128,7 @@ async function logMelRow(s: SuiteContext, timer: GpuTimer): Promise<void> {
   const transform = new MelSpectrogram(ctx, options);
   let last: GpuArray | null = null;
   try {
-    const seconds = await repeat(reps(s, false), 1, () =>
+    const seconds = await timeRepeated(s.options.quick, () =>
       timer.time(() => {
         if (last) free(ctx, last);
         last = transform.forward(input, true);
