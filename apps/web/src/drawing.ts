@@ -46,7 +46,8 @@ export class DrawingPad {
   private down(e: PointerEvent): void {
     if (this.activePointer !== null) return;
     this.activePointer = e.pointerId;
-    this.padCanvas.setPointerCapture(e.pointerId);
+    // Capture keeps a stroke that leaves the pad; untrusted (scripted) pointers cannot be captured.
+    if (e.isTrusted) this.padCanvas.setPointerCapture(e.pointerId);
     this.last = this.point(e);
     this.stroke(this.last, this.last);
     e.preventDefault();
