@@ -10,8 +10,10 @@ import { concatOp } from './ops/concat/index';
 import { conv2dOp } from './ops/conv2d/index';
 import { crossEntropyOp } from './ops/cross_entropy/index';
 import { dropoutOp } from './ops/dropout/index';
+import { gruOp } from './ops/gru/index';
 import { imageAugmentOp } from './ops/image_augment/index';
 import { matmulOp } from './ops/matmul/index';
+import { maxPool2dOp } from './ops/max_pool2d/index';
 import { mixupOp } from './ops/mixup/index';
 import { optimOp } from './ops/optim/index';
 import { reduceOp } from './ops/reduce/index';
@@ -30,10 +32,12 @@ export const ops: readonly OpDef[] = [
   dropoutOp,
   matmulOp,
   conv2dOp,
+  maxPool2dOp,
   batchNorm2dOp,
   optimOp,
   concatOp,
   sliceOp,
+  gruOp,
   waveAugmentOp,
   specAugmentOp,
   imageAugmentOp,

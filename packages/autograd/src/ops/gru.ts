@@ -1,9 +1,5 @@
 /** The GRU layer on tensors: one tape node over the gru kernels (forward and backward through time). */
-import type { GpuArray } from '../kernels';
-import { free } from '../kernels';
-// NOTE: gru is not exported by @duet/kernels' index yet (the lead adds it), and src/kernels.ts
-// belongs to the package's owner, so it comes from its folder, as max_pool2d does there.
-import { freeGruSaved, gru as gruKernel, gruBackward, type GruSaved, type GruWeights } from '../../../kernels/src/ops/gru/index';
+import { free, freeGruSaved, gruBackward, gruKernel, type GpuArray, type GruSaved, type GruWeights } from '../kernels';
 import { record, Tensor } from '../tensor';
 import { concat, reshape, slice } from './shape';
 
