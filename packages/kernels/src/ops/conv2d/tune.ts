@@ -1,16 +1,20 @@
 /**
  * Picks the fastest conv2d variant of each direction for one layer shape on this adapter, by
- * timing each once (GpuContext.choose remembers the answer, on disk in Node). conv2d() and its
+ * timing them once (GpuContext.choose remembers the answer, on disk in Node). conv2d() and its
  * backward functions then use the remembered choice.
  */
 import type { GpuContext } from '@duet/gpu';
 import { outHeightOf, outWidthOf, type Conv2dGeometry } from './reference';
-import { CONV2D_VARIANTS, run, conv2dTuningKey, type Conv2dDirection, type Conv2dVariantOf } from './variants';
+import { CONV2D_VARIANTS, conv2dTuningKey, rememberedVariant, run, type Conv2dDirection, type Conv2dVariantOf } from './variants';
 
 export type Conv2dChoice = { readonly [D in Conv2dDirection]: Conv2dVariantOf<D> };
 
 /** Times every variant of every direction for the layer `g` (once per adapter) and returns the winners. */
 export async function tuneConv2d(ctx: GpuContext, g: Conv2dGeometry): Promise<Conv2dChoice> {
+  const forward = rememberedVariant(ctx, g, 'forward');
+  const backwardInput = rememberedVariant(ctx, g, 'backwardInput');
+  const backwardWeight = rememberedVariant(ctx, g, 'backwardWeight');
+  if (forward && backwardInput && backwardWeight) return { forward, backwardInput, backwardWeight };
   const outPlane = outHeightOf(g) * outWidthOf(g);
   const sizes = {
     x: g.batch * g.inChannels * g.inHeight * g.inWidth,
@@ -38,19 +42,23 @@ export async function tuneConv2d(ctx: GpuContext, g: Conv2dGeometry): Promise<Co
     backwardInput: { gradOutput: buffers.gradOutput, weight: buffers.weight, gradInput: buffers.gradInput },
     backwardWeight: { gradOutput: buffers.gradOutput, x: buffers.x, gradWeight: buffers.gradWeight },
   };
-  const choose = <D extends Conv2dDirection>(direction: D) =>
-    ctx.choose(conv2dTuningKey(g, direction), CONV2D_VARIANTS[direction], async (variant) => {
-      const record = () => run(ctx, g, direction, variant, bindings[direction], direction === 'forward' ? { HAS_BIAS: 1, RELU: 0 } : {});
-      await ctx.time(record); // compiles the pipeline and warms the caches
-      let best = Infinity;
-      for (let r = 0; r < ctx.flags.tuneRepetitions; r++) best = Math.min(best, await ctx.time(record));
-      return best;
-    }) as Promise<Conv2dVariantOf<D>>;
+  const choose = async <D extends Conv2dDirection>(direction: D): Promise<Conv2dVariantOf<D>> => {
+    const candidates = CONV2D_VARIANTS[direction];
+    const known = rememberedVariant(ctx, g, direction);
+    if (known) return known;
+    // Rounds over all candidates rather than one candidate after another, so a burst of load
+    // from elsewhere on the machine (a shared CPU for lavapipe) hits every candidate alike.
+    const records = candidates.map((variant) => () => run(ctx, g, direction, variant, bindings[direction], direction === 'forward' ? { HAS_BIAS: 1, RELU: 0 } : {}));
+    for (const record of records) await ctx.time(record); // compiles the pipelines, warms the caches
+    const best = records.map(() => Infinity);
+    for (let r = 0; r < ctx.flags.tuneRepetitions; r++) {
+      for (let c = 0; c < records.length; c++) best[c] = Math.min(best[c], await ctx.time(records[c]));
+    }
+    return ctx.choose(conv2dTuningKey(g, direction), candidates, async (variant) => best[candidates.indexOf(variant as never)]) as Promise<Conv2dVariantOf<D>>;
+  };
   try {
-    const forward = await choose('forward');
-    const backwardInput = await choose('backwardInput');
-    const backwardWeight = await choose('backwardWeight');
-    return { forward, backwardInput, backwardWeight };
+    // One direction after another (property order), each timed alone.
+    return { forward: await choose('forward'), backwardInput: await choose('backwardInput'), backwardWeight: await choose('backwardWeight') };
   } finally {
     for (const buffer of Object.values(buffers)) ctx.release(buffer);
   }
