@@ -108,7 +108,8 @@ async function main(argv: string[]): Promise<number> {
       rows,
     };
     timing.dispose();
-    const path = writeResults(values.out ? resolve(values.out) : REPO_ROOT, doc);
+    const partial = chosen.length === SUITES.length ? [] : chosen.map((suite) => suite.name);
+    const path = writeResults(values.out ? resolve(values.out) : REPO_ROOT, doc, options.filters.length ? [...partial, 'filtered'] : partial);
     human.write(`${formatTable(rows)}\n`);
     log(`bench: results written to ${path}`);
     if (values.json) process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);

@@ -25,12 +25,16 @@ export function gitCommit(cwd: string): string {
   }
 }
 
-/** benchmarks/results/<date>-<adapter>.json (the adapter name made file-safe). */
-export function writeResults(root: string, doc: BenchDocument): string {
+/**
+ * benchmarks/results/<date>-<adapter>[-<suites>][-quick].json (the adapter name made
+ * file-safe); the suites are named when the run did not cover them all, so a run of one suite
+ * does not overwrite a full one.
+ */
+export function writeResults(root: string, doc: BenchDocument, partial: readonly string[] = []): string {
   const slug = doc.adapter.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'adapter';
   const dir = join(root, 'benchmarks', 'results');
   mkdirSync(dir, { recursive: true });
-  const path = join(dir, `${doc.date.slice(0, 10)}-${slug}${doc.quick ? '-quick' : ''}.json`);
+  const path = join(dir, `${doc.date.slice(0, 10)}-${slug}${partial.map((p) => `-${p}`).join('')}${doc.quick ? '-quick' : ''}.json`);
   writeFileSync(path, `${JSON.stringify(doc, null, 2)}\n`);
   return path;
 }

@@ -16,7 +16,7 @@ export interface TrainingPlan {
 
 export function trainingPlan(quick: boolean, w: TrainWorkload): TrainingPlan {
   if (quick) return { warmup: 1, steps: 1, reps: 2 };
-  return w.name === 'mnist-cnn' ? { warmup: 1, steps: 2, reps: 3 } : { warmup: 3, steps: 10, reps: 3 };
+  return w.name === 'mnist-cnn' ? { warmup: 1, steps: 2, reps: 3 } : { warmup: 2, steps: 5, reps: 3 };
 }
 
 export async function measureTraining(s: SuiteContext, suite: string, w: TrainWorkload, trainers: readonly Trainer[], plan: TrainingPlan): Promise<void> {
