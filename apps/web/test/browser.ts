@@ -28,12 +28,14 @@ export interface OpenPage {
 }
 
 /** Builds the page into dist/ (the tests check the current sources) and serves it on a free port. */
-export async function buildAndServe(): Promise<{ server: Server; url: string }> {
-  const { execFileSync } = await import('node:child_process');
-  execFileSync(process.execPath, [join(WEB_ROOT, 'build.mjs')], { stdio: 'inherit' });
+export async function buildAndServe(options: { build?: boolean; model?: string } = {}): Promise<{ server: Server; url: string }> {
+  if (options.build ?? true) {
+    const { execFileSync } = await import('node:child_process');
+    execFileSync(process.execPath, [join(WEB_ROOT, 'build.mjs')], { stdio: 'inherit' });
+  }
   // @ts-expect-error serve.mjs is plain JavaScript with no declarations
-  const { startServer } = (await import('../serve.mjs')) as { startServer(o: { port: number }): Promise<Server> };
-  const server = await startServer({ port: 0 });
+  const { startServer } = (await import('../serve.mjs')) as { startServer(o: { port: number; model?: string }): Promise<Server> };
+  const server = await startServer({ port: 0, model: options.model });
   const address = server.address();
   if (!address || typeof address === 'string') throw new Error('server has no port');
   return { server, url: `http://127.0.0.1:${address.port}/` };

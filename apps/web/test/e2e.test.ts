@@ -4,7 +4,7 @@
  * WAV given through the file input and through the fake microphone, a set of kernels, and the
  * page's network traffic. One screenshot per test goes to apps/web/test-output/.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +18,11 @@ import { expectClose } from '@duet/gpu/testing';
 import { free, fromData, toData } from '@duet/kernels';
 import { getModel, type AudioPreprocessing } from '@duet/models';
 import { runParityKernels } from '../src/parity';
-import { buildAndServe, foreignRequests, openPage, waitReady, type OpenPage } from './browser';
+import { buildAndServe, CHROMIUM, foreignRequests, openPage, waitReady, type OpenPage } from './browser';
+
+// As with a missing GPU adapter: on CI a missing browser fails the suite; elsewhere it is skipped, loudly.
+const skip = !existsSync(CHROMIUM) && process.env.CI !== 'true';
+if (skip) console.warn(`e2e: ${CHROMIUM} not found (apt-get install chromium, or set DUET_CHROMIUM); the browser suite is skipped`);
 
 interface PageAudio {
   source: 'microphone' | 'file';
@@ -65,6 +69,12 @@ function power(samples: ArrayLike<number>, rate: number, freq: number): number {
   return s1 * s1 + s2 * s2 - 2 * Math.cos(w) * s1 * s2;
 }
 
+function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let max = 0;
+  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i] - b[i]));
+  return max;
+}
+
 /** The page's mel spectrogram computed again in Node from the page's own samples. */
 async function nodeMel(samples: Float32Array): Promise<{ shape: number[]; data: Float32Array }> {
   const mel = new MelSpectrogram(ctx, pre.mel);
@@ -90,10 +100,12 @@ async function pageAudio(page: OpenPage['page'], source: 'microphone' | 'file'):
 async function expectMelParity(audio: PageAudio): Promise<void> {
   const mine = await nodeMel(Float32Array.from(audio.samples));
   expect(audio.melShape).toEqual(mine.shape);
-  expectClose(audio.mel, mine.data, 2e-3, 1e-4, 'mel spectrogram (dB), page vs Node');
+  expectClose(audio.mel, mine.data, 1e-4, 1e-5, 'mel spectrogram (dB), page vs Node');
+  console.log(`mel parity (${audio.source}): max |page - Node| = ${maxDiff(audio.mel, mine.data).toExponential(2)} dB over ${mine.data.length} values`);
 }
 
 beforeAll(async () => {
+  if (skip) return;
   ({ server, url } = await buildAndServe());
   ctx = await acquireGpu({ tuning: new MemoryTuningStore() });
   const dir = mkdtempSync(join(tmpdir(), 'duet-e2e-'));
@@ -115,7 +127,7 @@ async function fresh(options: Parameters<typeof openPage>[1] = {}): Promise<Open
   return open;
 }
 
-describe('the page in headless Chromium', () => {
+describe.skipIf(skip)('the page in headless Chromium', () => {
   it('loads, finds a WebGPU adapter, says no model bundle is served, and stays on its own origin', async () => {
     const { page, requests, problems, screenshot } = await fresh();
     const state = await page.evaluate(() => {
@@ -133,6 +145,24 @@ describe('the page in headless Chromium', () => {
     expect(problems).toEqual([]);
     expect(requests.length).toBeGreaterThan(2);
     expect(foreignRequests(requests, url)).toEqual([]);
+  });
+
+  it('says what is wrong with a served bundle that is not valid, and predicts nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'duet-bad-bundle-'));
+    writeFileSync(join(dir, 'bundle.json'), JSON.stringify({ format: 'duet-bundle/0' }));
+    const bad = await buildAndServe({ build: false, model: dir });
+    try {
+      await open?.close();
+      const address = bad.server.address() as { port: number };
+      open = await openPage(`http://127.0.0.1:${address.port}/`);
+      await waitReady(open.page);
+      expect(await open.page.textContent('#model-status')).toBe('model/bundle.json: format is "duet-bundle/0", this page reads duet-bundle/1');
+      expect(await open.page.getAttribute('#model-status', 'class')).toContain('error');
+      expect(await open.page.textContent('#decision')).toBe('–');
+      await open.screenshot('invalid-bundle');
+    } finally {
+      bad.server.close();
+    }
   });
 
   it('says clearly when the browser has no WebGPU, and still shows the drawing', async () => {
@@ -246,8 +276,10 @@ describe('the page in headless Chromium', () => {
       expect(Object.keys(inPage).sort()).toEqual(['conv2d', 'matmul', 'melSpectrogram', 'softmax']);
       for (const [name, mine] of Object.entries(inNode)) {
         expect(inPage[name].shape, name).toEqual(mine.shape);
-        const [atol, rtol] = name === 'melSpectrogram' ? [2e-3, 1e-4] : [1e-5, 1e-5];
+        // Measured: matmul and conv2d agree exactly, softmax to 6e-8, mel to 4e-6 dB.
+        const [atol, rtol] = name === 'melSpectrogram' ? [1e-4, 1e-5] : [1e-5, 1e-5];
         expectClose(inPage[name].data, mine.data, atol, rtol, `${name} (seed ${seed}), page vs Node`);
+        console.log(`kernel parity ${name} (seed ${seed}): max |page - Node| = ${maxDiff(inPage[name].data, mine.data).toExponential(2)}`);
       }
     }
     await screenshot('kernel-parity');
