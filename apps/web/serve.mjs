@@ -83,7 +83,10 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     console.error('serve: apps/web/dist/index.html is missing; build the page first (npm run build)');
     process.exit(1);
   }
-  const server = await startServer({ port, model: values.model ? resolve(values.model) : undefined });
+  const server = await startServer({ port, model: values.model ? resolve(values.model) : undefined }).catch((error) => {
+    console.error(`serve: cannot listen on 127.0.0.1:${port}: ${error.code === 'EADDRINUSE' ? 'the port is in use (try --port N)' : error.message}`);
+    process.exit(1);
+  });
   const address = server.address();
   console.log(`Duet is served at http://127.0.0.1:${address.port}/ (Ctrl+C stops it)`);
 }
