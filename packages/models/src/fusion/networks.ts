@@ -12,7 +12,7 @@
  * 0-9 (`image.0.weight` = mnist-cnn's `0.weight`), the audio encoder is audio-cnn's `features`
  * (`audio.features.0.weight`), so pretrained unimodal weights load by renaming.
  */
-import { concat, Conv2d, Dropout, Flatten, Linear, linear, matmul, MaxPool2d, mean, Module, outsideScope, ReLU, reshape, Sequential, slice, softmax, Tensor, mul, type Rng } from '@duet/autograd';
+import { concat, Conv2d, Dropout, type HostTensor, Flatten, Linear, linear, matmul, MaxPool2d, mean, Module, outsideScope, ReLU, reshape, Sequential, slice, softmax, Tensor, mul, type Rng } from '@duet/autograd';
 import type { GpuContext } from '@duet/gpu';
 import { AudioCnn, convOut, type BuiltModel } from '../architectures';
 import { ModalityDropout, NO_BLANK, unpack, type Blank, type FusionInputs } from './inputs';
@@ -241,4 +241,18 @@ export function encoderStateNames(kind: 'image' | 'audio', names: readonly strin
     if (kind === 'audio' && name.startsWith('features.')) out.set(name, `audio.${name}`);
   }
   return out;
+}
+
+/**
+ * Copies a pretrained unimodal model's encoder weights (its state dict: mnist-cnn for 'image',
+ * audio-cnn for 'audio') into an intermediate or attention network; returns how many tensors
+ * were copied. Every tensor of that encoder must be found, with the same shape.
+ */
+export function loadEncoder(module: FusionNetwork, kind: 'image' | 'audio', state: ReadonlyMap<string, HostTensor>): number {
+  if (!(module instanceof EncoderFusion)) throw new Error('only intermediate and attention fusion have encoders to load');
+  const mapped = new Map([...encoderStateNames(kind, [...state.keys()])].map(([from, to]) => [to, state.get(from)!]));
+  const missing = module.namedState().map(([n]) => n).filter((n) => n.startsWith(`${kind}.`) && !mapped.has(n));
+  if (missing.length) throw new Error(`the pretrained ${kind} model lacks ${missing.join(', ')}: was it trained with the same architecture (${kind === 'image' ? 'mnist-cnn' : 'audio-cnn'})?`);
+  module.loadStateDict(mapped, false);
+  return mapped.size;
 }
