@@ -20,6 +20,7 @@ override HAS_BIAS: u32 = 0u;
 // 0: none, 1: relu.
 override ACTIVATION: u32 = 0u;
 
+// NOTE: block sizes are const, not override: function-scope arrays need a const size.
 const ROWS = 8u;
 
 struct Params { m: u32, n: u32, k: u32 }

@@ -21,6 +21,7 @@ override HAS_BIAS: u32 = 0u;
 // 0: none, 1: relu.
 override ACTIVATION: u32 = 0u;
 
+// NOTE: block sizes are const, not override: function-scope arrays need a const size.
 const LANES = 8u;
 const ROWS = 16u;
 
