@@ -1,7 +1,7 @@
 import { Rng } from '@duet/autograd';
 import { describe, expect, it } from 'vitest';
 import { applyTemperature, argmax, expectedCalibrationError, fitTemperature, nll, softmaxRow } from '../src/fusion/calibration';
-import { accuracy, confusionMatrix, disagreementMarkdown, disagreementTable, methodFigures } from '../src/fusion/evaluation';
+import { accuracy, confusionMatrix, disagreementMarkdown, disagreementTable, methodFigures, robustnessMarkdown, robustnessPoints } from '../src/fusion/evaluation';
 import {
   averageRule, combinerRule, disagreementRule, fitCombiner, fitLateFusion, fitWeight, LATE_METHODS, lateFuse, maxConfidenceRule, productRule, voteRule,
 } from '../src/fusion/late';
@@ -141,5 +141,14 @@ describe('evaluation figures', () => {
     const figures = methodFigures(image, labels);
     expect(figures.calibration.ece).toBeCloseTo(0.3, 12);
     expect(figures.nll).toBeCloseTo((2 * -Math.log(0.8) - 2 * Math.log(0.2 / 3)) / 4, 12);
+  });
+
+  it('robustness points per condition and method, and their table', () => {
+    const conditions = [{ id: 'clean', curve: 'clean', x: null }, { id: 'audio-white-0db', curve: 'audio white noise', x: 0 }];
+    const points = robustnessPoints(conditions, { clean: { image, audio }, 'audio-white-0db': { image, audio: image } }, labels);
+    expect(points[1]).toEqual({ id: 'audio-white-0db', curve: 'audio white noise', x: 0, accuracy: { image: 0.5, audio: 0.5 } });
+    expect(points[0].accuracy.audio).toBe(0.5);
+    expect(robustnessMarkdown(points).split('\n')[2]).toBe('| clean | 50.00 | 50.00 |');
+    expect(() => robustnessPoints([{ id: 'x', curve: 'x', x: 1 }], {}, labels)).toThrow(/no predictions for condition 'x'/);
   });
 });

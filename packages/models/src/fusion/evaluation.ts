@@ -102,3 +102,36 @@ export function disagreementMarkdown(table: DisagreementTable): string {
   }
   return `${lines.join('\n')}\n`;
 }
+
+/** One point of the robustness curves: every method's accuracy under one condition. */
+export interface RobustnessPoint {
+  readonly id: string;
+  readonly curve: string;
+  readonly x: number | null;
+  /** Method name -> accuracy on the test pairs under this condition. */
+  readonly accuracy: Readonly<Record<string, number>>;
+}
+
+/**
+ * The robustness curves' points from each condition's probabilities per method (the same
+ * labels throughout); conditions keep their order, methods their order within a condition.
+ */
+export function robustnessPoints(
+  conditions: readonly { readonly id: string; readonly curve: string; readonly x: number | null }[],
+  probs: Readonly<Record<string, Readonly<Record<string, ProbRows>>>>,
+  labels: ArrayLike<number>,
+): RobustnessPoint[] {
+  return conditions.map(({ id, curve, x }) => {
+    const methods = probs[id];
+    if (!methods) throw new Error(`no predictions for condition '${id}'`);
+    return { id, curve, x, accuracy: Object.fromEntries(Object.entries(methods).map(([m, p]) => [m, accuracy(p, labels)])) };
+  });
+}
+
+/** The points as a markdown table: one row per condition, one column per method, accuracy in %. */
+export function robustnessMarkdown(points: readonly RobustnessPoint[]): string {
+  const names = [...new Set(points.flatMap((p) => Object.keys(p.accuracy)))];
+  const lines = [`| condition | ${names.join(' | ')} |`, `|---|${names.map(() => '---:|').join('')}`];
+  for (const p of points) lines.push(`| ${p.id} | ${names.map((m) => (m in p.accuracy ? (100 * p.accuracy[m]).toFixed(2) : '')).join(' | ')} |`);
+  return `${lines.join('\n')}\n`;
+}
