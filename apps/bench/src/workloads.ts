@@ -10,6 +10,12 @@ export function matmulSizes(quick: boolean): number[] {
   return MATMUL_SIZES.filter((n) => !quick || n < 2048);
 }
 
+/** The matmuls of the models' dense layers, at their training batch: (m, k) @ (k, n). */
+export const MODEL_MATMULS: readonly { readonly name: string; readonly shape: { m: number; n: number; k: number } }[] = [
+  { name: 'matmul-32x760x10', shape: { m: 32, k: 760, n: 10 } }, // lab-cnn Linear(760, 10)
+  { name: 'matmul-64x9216x128', shape: { m: 64, k: 9216, n: 128 } }, // MNIST CNN dense 128
+];
+
 export interface ConvLayer {
   readonly name: string;
   /** (B, Cin, H, W) at the model's training batch size. */

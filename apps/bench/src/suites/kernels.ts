@@ -11,7 +11,7 @@ import {
 import { checkConv2d, checkMatmul, seededValues } from '../check';
 import { gpuTimer, rate, timeRepeated, type GpuTimer } from '../timing';
 import type { Row, Suite, SuiteContext } from '../types';
-import { CONV_LAYERS, matmulSizes } from '../workloads';
+import { CONV_LAYERS, MODEL_MATMULS, matmulSizes } from '../workloads';
 
 export const kernelsSuite: Suite = {
   name: 'kernels',
@@ -20,7 +20,8 @@ export const kernelsSuite: Suite = {
     const timer = gpuTimer(s.ctx);
     s.log(`kernels: timing by ${timer.method}`);
     try {
-      for (const n of matmulSizes(s.options.quick)) if (s.wants(`matmul-${n}`)) await matmulRows(s, timer, n);
+      for (const n of matmulSizes(s.options.quick)) if (s.wants(`matmul-${n}`)) await matmulRows(s, timer, `matmul-${n}`, { m: n, n, k: n });
+      for (const { name, shape } of MODEL_MATMULS) if (s.wants(name)) await matmulRows(s, timer, name, shape);
       for (const layer of CONV_LAYERS) for (const direction of Object.keys(CONV2D_VARIANTS) as Conv2dDirection[]) {
         const workload = `conv2d:${layer.name}:${direction}`;
         if (s.wants(workload)) await conv2dRows(s, timer, workload, layer, direction);
@@ -32,20 +33,21 @@ export const kernelsSuite: Suite = {
   },
 };
 
-async function matmulRows(s: SuiteContext, timer: GpuTimer, n: number): Promise<void> {
+// c (m, n) = a (m, k) @ b (k, n)
+async function matmulRows(s: SuiteContext, timer: GpuTimer, workload: string, shape: { m: number; n: number; k: number }): Promise<void> {
   const { ctx } = s;
-  const workload = `matmul-${n}`;
-  const flops = 2 * n ** 3;
-  const aData = seededValues(n * n, 1);
-  const bData = seededValues(n * n, 2);
-  const a = fromData(ctx, aData, [n, n], 'bench.a');
-  const b = fromData(ctx, bData, [n, n], 'bench.b');
-  const c = fromData(ctx, new Float32Array(n * n), [n, n], 'bench.c');
+  const { m, n, k } = shape;
+  const flops = 2 * m * n * k;
+  const aData = seededValues(m * k, 1);
+  const bData = seededValues(k * n, 2);
+  const a = fromData(ctx, aData, [m, k], 'bench.a');
+  const b = fromData(ctx, bData, [k, n], 'bench.b');
+  const c = fromData(ctx, new Float32Array(m * n), [m, n], 'bench.c');
   const backend = ctx.adapter.name;
   const measure = async (variant: (typeof MATMUL_VARIANTS)[number] | undefined, label: string) => {
     ctx.clear(c.buffer);
     const seconds = await timeRepeated(s.options.quick, () => timer.time(() => matmul(ctx, a, b, { variant, out: c })));
-    const wrong = checkMatmul(aData, bData, await ctx.readFloat32(c.buffer, n * n), n, n, n);
+    const wrong = checkMatmul(aData, bData, await ctx.readFloat32(c.buffer, m * n), m, n, k);
     const row: Row = { suite: 'kernels', workload, impl: 'duet', backend, unit: 'GFLOPS', ...scale(rate(seconds, flops), 1e-9), variant: label, status: wrong ? 'failed' : 'passed', ...(wrong ? { note: wrong } : {}) };
     s.emit(row);
   };
@@ -53,7 +55,6 @@ async function matmulRows(s: SuiteContext, timer: GpuTimer, n: number): Promise<
     for (const variant of MATMUL_VARIANTS) await measure(variant, variant);
     // What matmul() runs with no variant forced: the tuned choice (timed once per adapter and
     // shape class, then remembered on disk), else the adapter's default.
-    const shape = { m: n, n, k: n };
     if (!s.options.quick) await chooseMatmulVariant(ctx, shape, (variant) => matmul(ctx, a, b, { variant, out: c }));
     await measure(undefined, `runtime:${matmulVariantFor(ctx, shape)}`);
   } finally {
@@ -113,7 +114,7 @@ async function conv2dRows(s: SuiteContext, timer: GpuTimer, workload: string, la
 function pickedConv2d(s: SuiteContext, g: Conv2dGeometry, direction: Conv2dDirection): string {
   const { ctx } = s;
   // The store key GpuContext.choose writes (as @duet/kernels' own rememberedVariant reads it).
-  const known = ctx.tuning.get(`${ctx.adapter.backend}:${ctx.adapter.name}:${conv2dTuningKey(g, direction)}`);
+  const known = ctx.chosen(conv2dTuningKey(g, direction));
   return known && (CONV2D_VARIANTS[direction] as readonly string[]).includes(known) ? known : defaultConv2dVariant(ctx, direction);
 }
 
