@@ -5,3 +5,4 @@ export * from './networks';
 export * from './calibration';
 export * from './late';
 export * from './evaluation';
+export * from './spec';
