@@ -31,9 +31,10 @@ export function caseFile(target: Target): string {
 }
 
 /** Shrinks a finding's input while it keeps failing the same way (bounded effort). */
-export function minimise(target: Target, bytes: Uint8Array, kind: string, budget = 200): Uint8Array {
+export function minimise(target: Target, bytes: Uint8Array, kind: string, budget = 200, onTry?: () => void): Uint8Array {
   const file = caseFile(target);
   const same = (candidate: Uint8Array) => {
+    onTry?.();
     const outcome = runCase(target, candidate, file);
     return outcome.kind === 'finding' && findingKind(outcome.problem) === kind;
   };

@@ -24,8 +24,11 @@ interface Job {
 
 type Message = { type: 'finding'; finding: Finding };
 
-/** Heartbeat slots shared with the worker: the case running now and the running counts. */
-const [INDEX, CASES, OK, ERRORS] = [0, 1, 2, 3];
+/**
+ * Heartbeat slots shared with the worker: the case running now, the running counts, a tick per
+ * minimisation try (progress that is not a new case), and whether a case is being counted.
+ */
+const [INDEX, CASES, OK, ERRORS, TICKS, IN_CASE] = [0, 1, 2, 3, 4, 5];
 
 /** Seconds without progress on one case before the watchdog calls it a hang. */
 const HANG_SECONDS = 10;
@@ -42,8 +45,10 @@ function workerMain(job: Job): void {
   const seen = new Map<string, number>();
   // One case at a time, so the counts survive a kill and the deadline is checked between cases.
   for (let index = job.from; index < job.to && Date.now() < job.deadline; index++) {
+    Atomics.store(beat, IN_CASE, 1);
     const tally = runRange(target, job.seed, index, index + 1, (i) => Atomics.store(beat, INDEX, i), seeds);
     Atomics.add(beat, CASES, 1);
+    Atomics.store(beat, IN_CASE, 0);
     Atomics.add(beat, OK, tally.ok);
     Atomics.add(beat, ERRORS, tally.errors);
     for (const finding of tally.findings) {
@@ -51,7 +56,7 @@ function workerMain(job: Job): void {
       const kind = findingKind(finding.problem);
       seen.set(kind, (seen.get(kind) ?? 0) + 1);
       const shrink = seen.get(kind)! <= KEEP_PER_KIND && !/^(slow|memory)/.test(kind);
-      const bytes = shrink ? minimise(target, finding.bytes, kind) : finding.bytes;
+      const bytes = shrink ? minimise(target, finding.bytes, kind, 200, () => Atomics.add(beat, TICKS, 1)) : finding.bytes;
       parentPort?.postMessage({ type: 'finding', finding: { ...finding, bytes } } satisfies Message);
     }
   }
@@ -83,21 +88,22 @@ async function runTarget(name: string, seed: number, cases: number, deadline: nu
   };
   let from = 0;
   while (from < cases && Date.now() < deadline) {
-    const heartbeat = new SharedArrayBuffer(16);
+    const heartbeat = new SharedArrayBuffer(24);
     const beat = new Int32Array(heartbeat);
     Atomics.store(beat, INDEX, from);
     const job: Job = { target: name, seed, from, to: cases, deadline, heartbeat };
     const worker = new Worker(new URL(import.meta.url), { workerData: job, resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB } });
     const stuck = await new Promise<{ index: number; why: string } | undefined>((resolve) => {
-      let last = from;
+      let last = '';
       let since = Date.now();
       const timer = setInterval(() => {
-        const now = Atomics.load(beat, INDEX);
+        const now = `${Atomics.load(beat, INDEX)}/${Atomics.load(beat, TICKS)}`;
         if (now !== last) [last, since] = [now, Date.now()];
         else if (Date.now() - since > HANG_SECONDS * 1000) {
           clearInterval(timer);
           void worker.terminate();
-          resolve({ index: now, why: `hang: no result after ${HANG_SECONDS} s` });
+          const minimising = Atomics.load(beat, IN_CASE) === 0;
+          resolve({ index: Atomics.load(beat, INDEX), why: `hang: no result after ${HANG_SECONDS} s${minimising ? ' (while minimising a finding of this case)' : ''}` });
         }
       }, 250);
       worker.on('message', (message: Message) => record(message.finding));
@@ -116,7 +122,7 @@ async function runTarget(name: string, seed: number, cases: number, deadline: nu
     if (!stuck) break;
     const { bytes, recipe } = generateCase(target, target.seeds(), seed, stuck.index);
     record({ target: name, source: `case ${stuck.index} of seed ${seed} (${recipe})`, problem: stuck.why, bytes });
-    summary.cases++;
+    if (Atomics.load(beat, IN_CASE) === 1) summary.cases++; // stopped inside the case: it was not counted yet
     from = stuck.index + 1;
   }
   return { ...summary, seconds: (performance.now() - start) / 1000 };

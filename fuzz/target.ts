@@ -126,7 +126,12 @@ export function runCase(target: Target, bytes: Uint8Array, file: string): Outcom
   return outcome;
 }
 
-/** The kind of a finding (`uncaught RangeError`, `slow`, `memory`...), used when minimising. */
+/**
+ * The kind of a finding, for grouping and minimising: `uncaught RangeError`, `slow`, `memory`,
+ * `hang`, `invariant`, or an expected error class with what is wrong with its message
+ * (`WavError: multi-line message`).
+ */
 export function findingKind(problem: string): string {
-  return problem.split(':')[0];
+  const [first, second] = problem.split(':');
+  return /Error$/.test(first) && !first.startsWith('uncaught') && second ? `${first}:${second}` : first;
 }
