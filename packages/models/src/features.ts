@@ -23,7 +23,7 @@ export class AudioFeaturizer {
     this.shape = inputShape(pre);
   }
 
-  /** torchaudio's warning when a mel filter is empty (the lab's 128 mels at n_fft 400 have none). */
+  /** torchaudio's warning when a mel filter is empty (the lab's 128 mels over n_fft 400's 201 bins have one). */
   get warning(): string | null {
     return this.mel.warning;
   }

@@ -81,6 +81,7 @@ export async function prepareAudio(ctx: GpuContext, dir: RunDir, run: RunConfig,
   const items = readRunSplit(dir, run.audioDir, run.limit, run.testLimit);
   const pre = spec.preprocessing as AudioPreprocessing;
   const featurizer = new AudioFeaturizer(ctx, pre);
+  if (featurizer.warning) log(`warning (as torchaudio): ${featurizer.warning}`);
   const wantSum = measureStats && pre.normalization === 'dataset';
   const augment = spec.recipe.augment === 'wave' ? waveAugmenter(ctx, run.seed) : undefined;
   const budget = { budgetBytes: run.memoryBudgetBytes / 2, chunkBytes: Math.min(CHUNK_BYTES, ctx.limits.maxStorageBufferBindingSize) };
