@@ -318,7 +318,7 @@ export class GpuContext {
    * once (`measure` returns seconds; lower wins) and remembered.
    */
   async choose<T extends string>(key: string, candidates: readonly T[], measure: (candidate: T) => Promise<number>): Promise<T> {
-    const storeKey = `${this.adapter.backend}:${this.adapter.name}:${key}`;
+    const storeKey = this.tuningKey(key);
     const known = this.tuning.get(storeKey);
     if (known && (candidates as readonly string[]).includes(known)) return known as T;
     let best = candidates[0];
@@ -332,6 +332,16 @@ export class GpuContext {
     }
     this.tuning.set(storeKey, best);
     return best;
+  }
+
+  /** The variant remembered for `key` on this adapter, if any: the synchronous side of choose(). */
+  chosen(key: string): string | undefined {
+    return this.tuning.get(this.tuningKey(key));
+  }
+
+  /** Choices are remembered per adapter: one tuning file can serve several GPUs. */
+  private tuningKey(key: string): string {
+    return `${this.adapter.backend}:${this.adapter.name}:${key}`;
   }
 
   /** Destroys the device and every pooled buffer; afterwards Node can exit. */

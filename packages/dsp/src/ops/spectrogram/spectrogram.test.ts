@@ -112,7 +112,7 @@ describeGpu('spectrogram on the GPU', (gpu) => {
     const config: SpectrogramConfig = { ...base, nFft: 96, winLength: 96, hopLength: 37 };
     const first = await chooseStftStrategy(ctx, config, [2, 500]);
     expect(['dft', 'fft']).toContain(first);
-    expect(ctx.tuning.get(`${ctx.adapter.backend}:${ctx.adapter.name}:dsp/stft/nFft=96/hop=37`)).toBe(first);
+    expect(ctx.chosen('dsp/stft/nFft=96/hop=37')).toBe(first);
     const remembered = [...Array(3)].map(() => chooseStftStrategy(ctx, config, [2, 500]));
     expect(await Promise.all(remembered)).toEqual([first, first, first]);
     expect(await chooseStftStrategy(ctx, { ...config, nFft: 63, winLength: 63 })).toBe('dft');

@@ -164,7 +164,7 @@ describeGpu('conv2d on the GPU', (gpu) => {
     expect(CONV2D_VARIANTS.forward).toContain(choice.forward);
     expect(CONV2D_VARIANTS.backwardInput).toContain(choice.backwardInput);
     expect(CONV2D_VARIANTS.backwardWeight).toContain(choice.backwardWeight);
-    const stored = ctx.tuning.get(`${ctx.adapter.backend}:${ctx.adapter.name}:${conv2dTuningKey(g, 'forward')}`);
+    const stored = ctx.chosen(conv2dTuningKey(g, 'forward'));
     expect(stored).toBe(choice.forward);
     const xs = randomArray(count(c.x), 31);
     const ws = randomArray(count(c.weight), 32);

@@ -165,7 +165,7 @@ export function conv2dTuningKey(g: Conv2dGeometry, direction: Conv2dDirection): 
  * (`<backend>:<adapter name>:<key>`); a `ctx.chosen(key)` in @duet/gpu would remove the duplication.
  */
 export function rememberedVariant<D extends Conv2dDirection>(ctx: GpuContext, g: Conv2dGeometry, direction: D): Conv2dVariantOf<D> | undefined {
-  const known = ctx.tuning.get(`${ctx.adapter.backend}:${ctx.adapter.name}:${conv2dTuningKey(g, direction)}`);
+  const known = ctx.chosen(conv2dTuningKey(g, direction));
   return (CONV2D_VARIANTS[direction] as readonly string[]).includes(known ?? '') ? (known as Conv2dVariantOf<D>) : undefined;
 }
 

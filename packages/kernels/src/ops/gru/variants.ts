@@ -41,7 +41,7 @@ const tuningKey = (shape: GruShape): string => `gru:${gruShapeClass(shape)}`;
 
 /** The variant gru() runs for `shape`: the tuned choice if one was stored, else the default. */
 export function gruVariantFor(ctx: GpuContext, shape: GruShape): GruVariant {
-  const stored = ctx.tuning.get(`${ctx.adapter.backend}:${ctx.adapter.name}:${tuningKey(shape)}`);
+  const stored = ctx.chosen(tuningKey(shape));
   return stored !== undefined && (GRU_VARIANTS as readonly string[]).includes(stored) ? (stored as GruVariant) : defaultGruVariant(ctx);
 }
 

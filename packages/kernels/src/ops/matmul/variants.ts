@@ -78,7 +78,7 @@ const tuningKey = (shape: MatmulShape): string => `matmul:${matmulShapeClass(sha
  * choice remembered on disk by an earlier process counts too.
  */
 export function matmulVariantFor(ctx: GpuContext, shape: MatmulShape): MatmulVariant {
-  const stored = ctx.tuning.get(`${ctx.adapter.backend}:${ctx.adapter.name}:${tuningKey(shape)}`);
+  const stored = ctx.chosen(tuningKey(shape));
   const known = availableMatmulVariants(ctx) as string[];
   return stored !== undefined && known.includes(stored) ? (stored as MatmulVariant) : defaultMatmulVariant(ctx);
 }
