@@ -3,3 +3,5 @@ export * from './preprocessing';
 export * from './features';
 export * from './architectures';
 export * from './registry';
+export * from './fusion/index';
+export * from './robustness/index';
