@@ -32,3 +32,5 @@ export {
   type FetchFsddOptions,
   type FetchFsddResult,
 } from './fetch';
+// PNG/JPEG decoding needs node:zlib (pngjs): Node only; `duet predict` reads a user's image with it.
+export { decodeImage, ImageError, MAX_IMAGE_PIXELS, type DecodedImage } from './image';
