@@ -2,10 +2,14 @@
 import { Command } from 'commander';
 import { registerDevices } from './commands/devices';
 import { registerEval } from './commands/eval';
+import { registerFusion } from './commands/fusion';
+import { registerExport } from './commands/export';
 import { registerMel } from './commands/mel';
+import { registerPredict } from './commands/predict';
 import { registerData } from './commands/data';
 import { registerShow } from './commands/show';
 import { registerSplit } from './commands/split';
+import { registerSweep } from './commands/sweep';
 import { registerTrain } from './commands/train';
 
 const program = new Command();
@@ -25,5 +29,9 @@ registerSplit(program);
 registerData(program);
 registerTrain(program);
 registerEval(program);
+registerFusion(program);
+registerSweep(program);
+registerExport(program);
+registerPredict(program);
 
 await program.parseAsync(process.argv);

@@ -5,3 +5,4 @@ export * from './architectures';
 export * from './registry';
 export * from './fusion/index';
 export * from './robustness/index';
+export * from './bundle/index';

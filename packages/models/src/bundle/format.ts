@@ -1,0 +1,139 @@
+/**
+ * The model bundle `duet export` writes and `duet predict` and the page load: ONE safetensors
+ * file. Its `__metadata__` holds, under the key `duet.bundle`, the JSON config (format version,
+ * what the model is, the labels, the unimodal model.json specs with all their preprocessing,
+ * and for fused models the fusion.json spec: network options or the late rule and its fit with
+ * the calibration temperatures); its tensors are all the weights:
+ * - unimodal ('image' / 'audio'): the model's state dict under `image.` or `audio.`;
+ * - 'late': both unimodal models' state dicts, under `image.` and `audio.`;
+ * - 'early' / 'intermediate' / 'attention': the fused network's own state names.
+ * Parsing trusts nothing: safetensors' checks, then the config's (version, required fields,
+ * known architectures through parseSpec / parseFusionSpec); tensor names and shapes are
+ * checked against the built architecture when a predictor is made. Every error is one line
+ * naming the file. Nothing in a bundle is ever executed.
+ */
+import { parseSafetensors, serializeSafetensors, type HostTensor } from '@duet/autograd';
+import { ConfigError, parseSpec, type ModelSpec } from '../registry';
+import { parseFusionSpec, type FusionSpec } from '../fusion/spec';
+
+export const BUNDLE_FORMAT = 'duet-bundle/1';
+/** The `__metadata__` key of the JSON config. */
+export const BUNDLE_KEY = 'duet.bundle';
+
+export type BundleKind = 'image' | 'audio' | 'early' | 'intermediate' | 'attention' | 'late';
+const KINDS: readonly BundleKind[] = ['image', 'audio', 'early', 'intermediate', 'attention', 'late'];
+
+export interface BundleConfig {
+  readonly format: typeof BUNDLE_FORMAT;
+  readonly kind: BundleKind;
+  /** Class names, index = output unit (the digits 0-9). */
+  readonly labels: readonly string[];
+  /** model.json of the image model (its preprocessing gives the image input); null for an audio-only bundle. */
+  readonly image: ModelSpec | null;
+  /** model.json of the audio model (its front end gives the audio input); null for an image-only bundle. */
+  readonly audio: ModelSpec | null;
+  /** fusion.json of a fused model; null for a unimodal one. */
+  readonly fusion: FusionSpec | null;
+}
+
+export interface Bundle {
+  readonly config: BundleConfig;
+  readonly tensors: ReadonlyMap<string, HostTensor>;
+  /** Where it came from, for messages. */
+  readonly source: string;
+}
+
+/**
+ * A bundle that cannot be used; the message names the file and says what is wrong. It keeps
+ * ConfigError's name, so the CLI reports it as bad input (exit 2) like a bad model.json.
+ */
+export class BundleError extends ConfigError {}
+
+/** The config of a unimodal model (model.json). */
+export function unimodalConfig(spec: ModelSpec): BundleConfig {
+  const kind = spec.preprocessing.kind;
+  return { format: BUNDLE_FORMAT, kind, labels: spec.labels, image: kind === 'image' ? spec : null, audio: kind === 'audio' ? spec : null, fusion: null };
+}
+
+/** The config of a fused model (fusion.json). */
+export function fusionConfig(spec: FusionSpec): BundleConfig {
+  return { format: BUNDLE_FORMAT, kind: spec.fusion, labels: spec.image.labels, image: spec.image, audio: spec.audio, fusion: spec };
+}
+
+/** The tensors of a state dict renamed under `prefix` ('0.weight' -> 'image.0.weight'). */
+export function prefixed(prefix: string, state: ReadonlyMap<string, HostTensor>): [string, HostTensor][] {
+  return [...state].map(([name, t]) => [`${prefix}${name}`, t]);
+}
+
+/** The bundle's bytes (checked first, so a bundle that is written can be read back). */
+export function encodeBundle(config: BundleConfig, tensors: Iterable<[string, HostTensor]>): Uint8Array {
+  const list = [...tensors];
+  checkConfig(config, 'bundle');
+  return serializeSafetensors(list, { [BUNDLE_KEY]: JSON.stringify(config) });
+}
+
+/** Parses and checks bundle bytes; `source` (a path or "model/bundle.safetensors") names it in errors. */
+export function decodeBundle(bytes: Uint8Array, source: string): Bundle {
+  let parsed;
+  try {
+    parsed = parseSafetensors(bytes, source);
+  } catch (error) {
+    throw new BundleError(`${(error as Error).message} (not a model bundle)`);
+  }
+  const text = parsed.metadata[BUNDLE_KEY];
+  if (text === undefined) throw new BundleError(`${source}: not a Duet model bundle (no "${BUNDLE_KEY}" in its metadata; write one with duet export)`);
+  let config: BundleConfig;
+  try {
+    config = JSON.parse(text) as BundleConfig;
+  } catch (error) {
+    throw new BundleError(`${source}: the bundle config is not JSON (${(error as Error).message})`);
+  }
+  checkConfig(config, source);
+  if (parsed.tensors.size === 0) throw new BundleError(`${source}: the bundle holds no weights`);
+  return { config, tensors: parsed.tensors, source };
+}
+
+function checkConfig(config: BundleConfig, source: string): void {
+  const fail = (detail: string): never => {
+    throw new BundleError(`${source}: ${detail}`);
+  };
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) fail('the bundle config is not a JSON object');
+  if (config.format !== BUNDLE_FORMAT) fail(`bundle format is ${short(config.format)}, this version of Duet reads ${BUNDLE_FORMAT}`);
+  if (!KINDS.includes(config.kind)) fail(`kind ${short(config.kind)} is not one of ${KINDS.join(', ')}`);
+  if (!Array.isArray(config.labels) || config.labels.length !== 10 || !config.labels.every((l) => typeof l === 'string')) fail('labels must list the 10 class names');
+  const wrap = <T>(fn: () => T): T => {
+    try {
+      return fn();
+    } catch (error) {
+      throw new BundleError((error as Error).message.split('\n')[0]);
+    }
+  };
+  const spec = (which: 'image' | 'audio'): ModelSpec | null => {
+    const s = config[which];
+    if (s === null || s === undefined) return null;
+    const parsed = wrap(() => parseSpec(JSON.stringify(s), `${source} (${which} model)`));
+    if (parsed.preprocessing.kind !== which) fail(`the ${which} model is a model of ${parsed.preprocessing.kind}`);
+    if (parsed.labels.join('\u0000') !== config.labels.join('\u0000')) fail(`the ${which} model's labels differ from the bundle's`);
+    return parsed;
+  };
+  const image = spec('image');
+  const audio = spec('audio');
+  if (config.kind === 'image' || config.kind === 'audio') {
+    const [own, other] = config.kind === 'image' ? [image, audio] : [audio, image];
+    if (!own) fail(`an ${config.kind} bundle needs its "${config.kind}" model`);
+    if (other || config.fusion) fail(`an ${config.kind} bundle holds one model, not "${config.kind === 'image' ? 'audio' : 'image'}" or "fusion"`);
+    return;
+  }
+  if (!image || !audio) fail(`a ${config.kind} fusion bundle needs both the "image" and the "audio" model`);
+  if (typeof config.fusion !== 'object' || config.fusion === null) fail(`a ${config.kind} fusion bundle needs its "fusion" spec`);
+  const fusion = wrap(() => parseFusionSpec(JSON.stringify(config.fusion), `${source} (fusion)`));
+  if (fusion.fusion !== config.kind) fail(`kind is ${config.kind} but the fusion spec is ${fusion.fusion}`);
+  if (JSON.stringify(fusion.image) !== JSON.stringify(config.image) || JSON.stringify(fusion.audio) !== JSON.stringify(config.audio)) {
+    fail('the fusion spec\'s image and audio models differ from the bundle\'s');
+  }
+}
+
+function short(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
