@@ -82,6 +82,7 @@ export class GpuContext {
   private lost: GPUDeviceLostInfo | null = null;
   private disposed = false;
   private submits = 0;
+  private readonly untuned = new Map<string, () => Promise<unknown>>();
 
   constructor(
     readonly device: GPUDevice,
@@ -332,6 +333,28 @@ export class GpuContext {
     }
     this.tuning.set(storeKey, best);
     return best;
+  }
+
+  /**
+   * Notes that a kernel ran a shape with its default variant because nothing was measured for
+   * it yet; `tune` measures it (through choose()). Dispatch is synchronous and timing is not, so
+   * the measuring waits for tunePending(), which a training loop calls after its first step.
+   */
+  noteUntuned(key: string, tune: () => Promise<unknown>): void {
+    if (!this.untuned.has(key) && this.chosen(key) === undefined) this.untuned.set(key, tune);
+  }
+
+  /**
+   * Times the variants of every shape noted by noteUntuned (once per adapter and shape: choose()
+   * remembers the winners, on disk in Node) and returns how many were tuned. Later dispatches of
+   * those shapes use the winners.
+   */
+  async tunePending(): Promise<number> {
+    const jobs = [...this.untuned.values()];
+    this.untuned.clear();
+    await this.sync();
+    for (const job of jobs) await job();
+    return jobs.length;
   }
 
   /** The variant remembered for `key` on this adapter, if any: the synchronous side of choose(). */

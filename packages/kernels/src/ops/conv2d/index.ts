@@ -9,7 +9,8 @@ import type { GpuContext } from '@duet/gpu';
 import { empty, type GpuArray } from '../../array';
 import type { OpDef } from '../../op';
 import { outHeightOf, outWidthOf, type Conv2dGeometry } from './reference';
-import { KERNELS, defaultConv2dVariant, rememberedVariant, run, type Conv2dVariantOf } from './variants';
+import { tuneConv2d } from './tune';
+import { KERNELS, conv2dTuningKey, defaultConv2dVariant, rememberedVariant, run, type Conv2dVariantOf } from './variants';
 
 export { convOutSize, type Conv2dGeometry } from './reference';
 export { CONV2D_VARIANTS, defaultConv2dVariant, conv2dTuningKey, type Conv2dDirection, type Conv2dVariant, type Conv2dVariantOf } from './variants';
@@ -63,6 +64,8 @@ export function conv2d(ctx: GpuContext, x: GpuArray, weight: GpuArray, bias: Gpu
     throw new Error(`conv2d: bias must be (${g.outChannels}), got [${bias.shape.join(', ')}]`);
   }
   const y = empty(ctx, conv2dOutputShape(g), 'conv2d.y');
+  // One measurement covers the layer's three directions (tuneConv2d times them together).
+  if (!options.variant) ctx.noteUntuned(conv2dTuningKey(g, 'forward'), () => tuneConv2d(ctx, g));
   const variant = options.variant ?? rememberedVariant(ctx, g, 'forward') ?? defaultConv2dVariant(ctx, 'forward');
   const flags = { HAS_BIAS: bias ? 1 : 0, RELU: options.relu ? 1 : 0 };
   // Without a bias, `weight` stands in for the unused binding (both are read-only).

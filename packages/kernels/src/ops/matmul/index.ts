@@ -8,7 +8,7 @@ import biasBackwardSource from '@duet/shaders/matmul/bias_backward.wgsl';
 import { empty, free, zeros, type GpuArray } from '../../array';
 import type { OpDef } from '../../op';
 import { unaryBackward } from '../unary/index';
-import { chooseMatmulVariant, matmulVariantAvailable, matmulVariantFor, VARIANT_CONFIGS, type MatmulShape, type MatmulVariant } from './variants';
+import { chooseMatmulVariant, matmulTuningKey, matmulVariantAvailable, matmulVariantFor, VARIANT_CONFIGS, type MatmulShape, type MatmulVariant } from './variants';
 
 export * from './variants';
 
@@ -61,6 +61,7 @@ export function matmul(ctx: GpuContext, a: GpuArray, b: GpuArray, options: Matmu
     // but without reading a or b.
     return fillWithBias(ctx, c, shape, bias, activation);
   }
+  if (!options.variant) ctx.noteUntuned(matmulTuningKey(shape), () => tuneMatmul(ctx, [shape]));
   const variant = options.variant ?? matmulVariantFor(ctx, shape);
   if (!matmulVariantAvailable(ctx, variant)) {
     throw new Error(`matmul: variant '${variant}' cannot run on ${ctx.adapter.name} (it needs the subgroups feature with 8-wide subgroups)`);

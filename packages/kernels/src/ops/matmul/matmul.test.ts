@@ -168,4 +168,23 @@ describeGpu('matmul on the GPU', (gpu) => {
     expect(matmulVariantFor(ctx, shape)).toBe(chosen);
     expect(matmulVariantFor(ctx, { m: 7, n: 5, k: 6 }), 'same class, same choice').toBe(chosen);
   });
+
+  itGpu('notes an untuned shape when it runs and measures it in tunePending()', async () => {
+    const ctx = gpu();
+    // 12 multiply-adds: a shape class (2^3) that no other test here tunes.
+    const shape = { m: 3, n: 2, k: 2, batch: 1 };
+    const a = fromData(ctx, randomArray(6, 31), [3, 2], 'a');
+    const b = fromData(ctx, randomArray(4, 32), [2, 2], 'b');
+    const key = `matmul:${matmulShapeClass(shape)}`;
+    const before = ctx.chosen(key);
+    free(ctx, matmul(ctx, a, b));
+    const tuned = await ctx.tunePending();
+    if (before === undefined) expect(tuned).toBeGreaterThanOrEqual(1);
+    expect(ctx.chosen(key)).toBeDefined();
+    free(ctx, matmul(ctx, a, b));
+    expect(await ctx.tunePending(), 'a measured shape is not measured again').toBe(0);
+    free(ctx, a);
+    free(ctx, b);
+  });
 });
+

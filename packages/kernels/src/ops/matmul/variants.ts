@@ -70,7 +70,8 @@ export function defaultMatmulVariant(ctx: GpuContext): MatmulVariant {
   return matmulVariantAvailable(ctx, 'subgroup') ? 'subgroup' : 'register';
 }
 
-const tuningKey = (shape: MatmulShape): string => `matmul:${matmulShapeClass(shape)}`;
+/** The key a shape's measured choice is remembered under. */
+export const matmulTuningKey = (shape: MatmulShape): string => `matmul:${matmulShapeClass(shape)}`;
 
 /**
  * The variant matmul() runs for `shape` on this context: the tuned choice if there is one, else
@@ -78,7 +79,7 @@ const tuningKey = (shape: MatmulShape): string => `matmul:${matmulShapeClass(sha
  * choice remembered on disk by an earlier process counts too.
  */
 export function matmulVariantFor(ctx: GpuContext, shape: MatmulShape): MatmulVariant {
-  const stored = ctx.chosen(tuningKey(shape));
+  const stored = ctx.chosen(matmulTuningKey(shape));
   const known = availableMatmulVariants(ctx) as string[];
   return stored !== undefined && known.includes(stored) ? (stored as MatmulVariant) : defaultMatmulVariant(ctx);
 }
@@ -103,7 +104,7 @@ export async function chooseMatmulVariant(
   const usable = availableMatmulVariants(ctx).filter((v) => among.includes(v));
   if (usable.length === 0) throw new Error(`matmul: none of [${among.join(', ')}] can run on ${ctx.adapter.name}`);
   const candidates = usable.includes(first) ? [first, ...usable.filter((v) => v !== first)] : usable;
-  return ctx.choose(tuningKey(shape), candidates, async (variant) => {
+  return ctx.choose(matmulTuningKey(shape), candidates, async (variant) => {
     const run = () => record(variant);
     await ctx.time(run);
     let best = Infinity;
