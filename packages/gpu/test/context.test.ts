@@ -3,8 +3,9 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { expect } from 'vitest';
-import { KernelError, STORAGE_USAGE, dispatch1d } from '../src/index';
-import { listAdapters } from '../src/node';
+import { DeviceLostError, KernelError, STORAGE_USAGE, dispatch1d } from '../src/index';
+import { acquireGpu, listAdapters } from '../src/node';
+import { MemoryTuningStore } from '../src/tuning';
 import { describeGpu, expectClose, itGpu } from '../src/testing';
 
 const SCALE = /* wgsl */ `
@@ -112,6 +113,25 @@ describeGpu('adapters', () => {
       expect(a.limits.maxStorageBufferBindingSize).toBeGreaterThan(0);
     }
     if (process.env.CI === 'true') expect(adapters.some((a) => /llvmpipe|swiftshader/i.test(a.name))).toBe(true);
+  });
+
+  itGpu('reports a lost device as a DeviceLostError with its reason and what to do', async () => {
+    const ctx = await acquireGpu({ tuning: new MemoryTuningStore() });
+    const kernel = ctx.kernel({ name: 'test/scale', source: SCALE });
+    // Destroying the device is the one way WebGPU offers to lose it on purpose.
+    ctx.device.destroy();
+    await ctx.device.lost;
+    const error = (() => {
+      try {
+        ctx.dispatch(kernel, {}, { size: 1, alpha: 1 }, [1]);
+      } catch (e) {
+        return e;
+      }
+      return null;
+    })();
+    expect(error).toBeInstanceOf(DeviceLostError);
+    expect((error as Error).message).toMatch(/device was lost \(destroyed.*resume from the last checkpoint/);
+    ctx.dispose();
   });
 
   itGpu('lets Node exit after dispose()', async () => {
