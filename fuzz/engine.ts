@@ -94,7 +94,7 @@ export function mutateField(bytes: Uint8Array, fields: readonly Field[], rng: Rn
   return out;
 }
 
-function concat(...parts: Uint8Array[]): Uint8Array {
+export function concat(...parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const p of parts) (out.set(p, at), (at += p.length));
@@ -159,4 +159,3 @@ export function hashBytes(bytes: Uint8Array): string {
   return h.toString(16).padStart(16, '0');
 }
 
-export { concat };

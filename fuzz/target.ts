@@ -133,5 +133,5 @@ export function runCase(target: Target, bytes: Uint8Array, file: string): Outcom
  */
 export function findingKind(problem: string): string {
   const [first, second] = problem.split(':');
-  return /Error$/.test(first) && !first.startsWith('uncaught') && second ? `${first}:${second}` : first;
+  return /Error$/.test(first) && !first.startsWith('uncaught') && second ? `${first}:${second.replace(/\d+/g, 'N')}` : first;
 }

@@ -26,10 +26,11 @@ export function formatSplitCsv(rows: readonly { path: string; digit: number }[])
     .join('');
 }
 
-/** Text as a short JSON string with C0/C1 control characters and DEL escaped: safe to print on one line. */
-function quoted(text: string): string {
+/** Text from a file as a short JSON string with C0/C1 control characters and DEL escaped: safe to print on one line. */
+export function quoted(text: string): string {
   const json = JSON.stringify(text).replace(/[\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-  return json.length > 80 ? `${json.slice(0, 76)}..."` : json;
+  // Long text keeps its start and its end (where a path's file name is).
+  return json.length > 120 ? `${json.slice(0, 60)}...${json.slice(-60)}` : json;
 }
 
 /** True for `/x`, `\\server\x` and `C:\x` / `C:/x`. */

@@ -5,7 +5,7 @@
  * entry whose path is absolute or climbs out with `..` rejects the whole archive.
  */
 import { DataError } from './errors';
-import { escapesBase, isAbsolutePath } from './split_csv';
+import { escapesBase, isAbsolutePath, quoted } from './split_csv';
 
 export type TarEntryType = 'file' | 'directory' | 'symlink' | 'hardlink' | 'other';
 
@@ -97,7 +97,7 @@ export function* readTar(bytes: Uint8Array, archive: string): Generator<TarEntry
     const name = pax.get('path') ?? longName ?? (ustarPrefix ? `${ustarPrefix}/${text(block, 0, 100)}` : text(block, 0, 100));
     longName = undefined;
     pax = new Map();
-    if (isAbsolutePath(name) || escapesBase(name)) throw new DataError(`${archive}: entry ${JSON.stringify(name)} points outside the extraction folder`);
+    if (isAbsolutePath(name) || escapesBase(name)) throw new DataError(`${archive}: entry ${quoted(name)} points outside the extraction folder`);
     yield { name, type: TYPES[flag] ?? 'other', size, data };
   }
 }

@@ -6,7 +6,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DataError, IdxError, WavError, decodeWav, parseIdx, parseSplitCsv } from '../src/index';
+import { DataError, IdxError, WavError, decodeWav, parseIdx, parseSplitCsv, readTar } from '../src/index';
+import { paxRecord, writeTar } from './tar_writer';
 import { gzipSync } from 'node:zlib';
 import { readMaybeGzip, readSplitCsv } from '../src/node';
 
@@ -75,6 +76,15 @@ describe('fuzz regressions', () => {
     });
   });
 
+  it('tar: an escaping entry name holding DEL, or 10,000 characters long, is printed escaped and short', () => {
+    const del = thrown(() => [...readTar(writeTar([{ name: '../../etc/p\x7fsswd', data: 'x' }]), 'fsdd.tar')]);
+    expect(del).toBeInstanceOf(DataError);
+    expect(del.message).toBe('fsdd.tar: entry "../../etc/p\\u007fsswd" points outside the extraction folder');
+    const long = thrown(() => [...readTar(writeTar([{ name: 'PaxHeader', type: 'x', data: paxRecord('path', `../${'a'.repeat(10_000)}`) }, { name: 'x', data: 'x' }]), 'fsdd.tar')]);
+    expect(long.message).toMatch(/^fsdd\.tar: entry "\.\.\/a{56}\.\.\.a{59}" points outside the extraction folder$/);
+    expect(long.message.length).toBeLessThan(180);
+  });
+
   it('split csv: a path holding a control character is refused, printed escaped', () => {
     const error = thrown(() => parseSplitCsv('re\0c/0_george_0.wav,0\nre\0c/0_george_0.wav,0\n', 'train.csv'));
     expect(error).toBeInstanceOf(DataError);
@@ -85,8 +95,8 @@ describe('fuzz regressions', () => {
     const c1 = thrown(() => parseSplitCsv('recordings/3_theo_11.wav,\u0085\u009b[2J\n', 'train.csv'));
     expect(c1.message).toBe('train.csv:1: label "\\u0085\\u009b[2J" is not a digit 0-9 (split CSVs have no header line)');
     const long = thrown(() => parseSplitCsv(`x.wav,${'ab'.repeat(400)}\n`, 'train.csv'));
-    expect(long.message.length).toBeLessThan(160);
-    expect(long.message).toMatch(/label "abab.*\.\.\." is not a digit/);
+    expect(long.message.length).toBeLessThan(200);
+    expect(long.message).toMatch(/label "[ab]{59}\.\.\.[ab]{59}" is not a digit/);
   });
 
   describe('split csv: Windows-style absolute paths on a platform where they are relative', () => {
