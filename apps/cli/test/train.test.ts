@@ -98,6 +98,12 @@ describe.skipIf(!haveData)('duet train audio / duet eval', () => {
     expect(spec.preprocessing).toMatchObject({ kind: 'audio', samples: 4800, normalization: 'dataset', mel: { nFft: 400, hopLength: 200, nMels: 128, sampleRate: 16000 } });
     expect(spec.preprocessing.stats.mean).toBeLessThan(0); // the mean of dB power values
 
+    // Past the memory budget every batch is decoded and featurised from disk: same numbers.
+    const streamed = tempDir();
+    const stream = duet(['train', 'audio', ...TINY_AUDIO, '--split', split, '--model', 'lab-cnn', '--pad-samples', '4800', '--epochs', '2', '--memory-budget', '0.1', '--out', streamed]);
+    expect(stream.stderr).toMatch(/40 training and 10 test recordings, streaming/);
+    expect(metricsWithoutTiming(streamed)).toEqual(metricsWithoutTiming(out));
+
     const json = join(tempDir(), 'eval.json');
     const evaluated = duet(['eval', '--model', out, '--split', split, '--audio-dir', DATA, '--json', json]);
     expect(evaluated.status).toBe(0);

@@ -73,7 +73,7 @@ function commonOptions(command: Command, models: string[], defaultModel: string)
     .option('--resume', "continue the run in --out from its last checkpoint (with that run's settings)")
     .option('--limit <n>', 'train on the first n training examples only (quick tries)', integer(1))
     .option('--test-limit <n>', 'evaluate on the first n test examples only', integer(1))
-    .option('--memory-budget <MB>', 'GPU memory the datasets may keep resident; larger corpora stream from disk', integer(1), 1024);
+    .option('--memory-budget <MB>', 'GPU memory the datasets may keep resident; larger corpora stream from disk', positive, 1024);
   return addAdapterOption(command);
 }
 
@@ -128,7 +128,7 @@ export function registerTrain(program: Command): void {
         if (o.split && o.strategy) throw new CliError('give either --split DIR or --strategy, not both');
         const spec = newSpec(o.model, 'audio', recipeOverrides(o), o.padSamples);
         const audioDir = writeRunSplit(dir, o.audioDir ?? '', { split: o.split, strategy: o.strategy, testSpeakers: o.testSpeakers, testFraction: o.testFraction }, o.seed);
-        const run: RunConfig = { task: 'audio', model: o.model, seed: o.seed, audioDir, limit: o.limit, testLimit: o.testLimit, memoryBudgetBytes: o.memoryBudget * 2 ** 20 };
+        const run: RunConfig = { task: 'audio', model: o.model, seed: o.seed, audioDir, limit: o.limit, testLimit: o.testLimit, memoryBudgetBytes: Math.round(o.memoryBudget * 2 ** 20) };
         return { run, spec };
       }),
     ),
@@ -142,7 +142,7 @@ export function registerTrain(program: Command): void {
     runCommand(() =>
       train(o, 'image', () => {
         const spec = newSpec(o.model, 'image', recipeOverrides(o));
-        const run: RunConfig = { task: 'image', model: o.model, seed: o.seed, mnistDir: o.mnistDir, limit: o.limit, testLimit: o.testLimit, memoryBudgetBytes: o.memoryBudget * 2 ** 20 };
+        const run: RunConfig = { task: 'image', model: o.model, seed: o.seed, mnistDir: o.mnistDir, limit: o.limit, testLimit: o.testLimit, memoryBudgetBytes: Math.round(o.memoryBudget * 2 ** 20) };
         return { run, spec };
       }),
     ),
