@@ -52,7 +52,8 @@ export const splitCsv: Target = {
     for (const row of result as ResolvedSplitRow[]) {
       if (isAbsolute(row.path)) continue; // the user's own absolute path is taken as written
       const inside = relative(root, row.file);
-      if (inside === '' || inside.startsWith(`..${sep}`) || inside === '..' || isAbsolute(inside)) {
+      // '' is the audio directory itself (a path like `./`): not a file, but not outside either
+      if (inside.startsWith(`..${sep}`) || inside === '..' || isAbsolute(inside)) {
         return `line ${row.line}: ${JSON.stringify(row.path)} resolves to ${row.file}, outside the audio directory ${root}`;
       }
     }
