@@ -66,7 +66,11 @@ export function registerExport(program: Command): void {
       const bytes = encodeBundle(config, tensors);
       const bundle = decodeBundle(bytes, o.out);
       // Building it checks every tensor's name and shape against the architecture.
-      await withGpu({ adapter: o.adapter }, async (ctx) => new BundlePredictor(ctx, bundle).dispose());
+      await withGpu({ adapter: o.adapter }, async (ctx) => {
+        new BundlePredictor(ctx, bundle).dispose();
+        // Let the uploads finish before the device goes (Dawn on lavapipe can crash otherwise).
+        await ctx.sync();
+      });
       writeFileAtomic(o.out, bytes);
       const models = [config.image?.model, config.audio?.model].filter(Boolean).join(' + ');
       process.stdout.write(`wrote ${resolve(o.out)}: ${config.kind} bundle (${models}), ${tensors.length} tensors, ${(bytes.length / 1024).toFixed(1)} KiB\n`);
