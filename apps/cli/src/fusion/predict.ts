@@ -1,0 +1,106 @@
+/**
+ * Host-side inputs and probabilities for late fusion's fit and the fusion report: the pairs'
+ * MNIST pixels in [0, 1] and padded waveforms (what the corruptions of @duet/models/robustness
+ * take), their model inputs (normalised images, clip features computed on the GPU and read
+ * back), and each model's probabilities (N, 10) through the engine's evaluateLogits.
+ */
+import { join } from 'node:path';
+import type { GpuContext } from '@duet/gpu';
+import { loadMnist, type Pair } from '@duet/data/node';
+import { free, fromData, toData } from '@duet/kernels';
+import { AudioFeaturizer, packPairs, softmaxRow, type AudioPreprocessing, type Blank, type BuiltModel, type FusionInputs, type ImagePreprocessing, type ModelSpec } from '@duet/models';
+import { evaluateLogits } from '../train/engine';
+import { loadClips } from '../train/datasets';
+import { HostDataset } from './paired';
+import { splitClips, type FusionRunConfig } from './run';
+
+const IDENTITY = { mean: 0, std: 1 };
+const BATCH = 64;
+
+/** The pairs' images as (N, H*W) values in [0, 1]. */
+export function pairPixels(pairs: readonly Pair[], mnistDir?: string): Float32Array {
+  const parts = { train: loadMnist('train', mnistDir), test: loadMnist('test', mnistDir) };
+  const size = parts.test.rows * parts.test.cols;
+  const out = new Float32Array(pairs.length * size);
+  pairs.forEach((p, i) => {
+    const src = parts[p.mnistPart].images.subarray(p.mnistIndex * size, (p.mnistIndex + 1) * size);
+    for (let k = 0; k < size; k++) out[i * size + k] = src[k] / 255;
+  });
+  return out;
+}
+
+/** Absolute file of each clip path of the run's split (OUT/train.csv and OUT/test.csv). */
+export function runClipFiles(run: FusionRunConfig, out: string): Map<string, string> {
+  return new Map([...splitClips(join(out, 'train.csv'), run.audioDir), ...splitClips(join(out, 'test.csv'), run.audioDir)].map((c) => [c.path, c.file]));
+}
+
+/** The pairs' clips decoded and padded/cut to the model's length, one row per pair. */
+export function pairWaves(files: ReadonlyMap<string, string>, pairs: readonly Pair[], pre: AudioPreprocessing): Float32Array[] {
+  const items = pairs.map((p) => {
+    const file = files.get(p.audio);
+    if (!file) throw new Error(`pair clip ${p.audio} is not in the split`);
+    return { file, digit: p.label };
+  });
+  const flat = loadClips(items, Uint32Array.from(items, (_, i) => i), pre);
+  return items.map((_, i) => flat.subarray(i * pre.samples, (i + 1) * pre.samples));
+}
+
+// pixels: (N, H*W) in [0, 1] -> (N, H*W) normalised
+export function normalizeImages(pixels: Float32Array, pre: ImagePreprocessing): Float32Array {
+  return pixels.map((p) => (p - pre.stats.mean) / pre.stats.std);
+}
+
+// waves: N rows of samples -> (N, C*nMels*frames), normalised with the spec's statistics
+export async function featurize(ctx: GpuContext, featurizer: AudioFeaturizer, waves: readonly Float32Array[]): Promise<Float32Array> {
+  const { pre } = featurizer;
+  const size = featurizer.shape.reduce((a, b) => a * b, 1);
+  const out = new Float32Array(waves.length * size);
+  for (let start = 0; start < waves.length; start += BATCH) {
+    const rows = waves.slice(start, start + BATCH);
+    const flat = new Float32Array(rows.length * pre.samples);
+    rows.forEach((w, i) => flat.set(w, i * pre.samples));
+    const clips = fromData(ctx, flat, [rows.length, pre.samples], 'eval.clips');
+    const features = featurizer.forward(clips);
+    out.set(await toData(ctx, features), start * size);
+    free(ctx, clips);
+    free(ctx, features);
+  }
+  return pre.stats.mean === 0 && pre.stats.std === 1 ? out : out.map((v) => (v - pre.stats.mean) / pre.stats.std);
+}
+
+/** softmax of each model output row: (N, 10) probabilities, float64. */
+export async function probabilities(ctx: GpuContext, built: BuiltModel, values: Float32Array, shape: readonly number[], count: number): Promise<number[][]> {
+  const labels = new Uint8Array(count);
+  const logits = await evaluateLogits(ctx, built, IDENTITY, new HostDataset(ctx, values, shape, labels), BATCH, 10);
+  return Array.from({ length: count }, (_, i) => softmaxRow(Array.from(logits.subarray(i * 10, (i + 1) * 10))));
+}
+
+/** A fused network's probabilities on packed pairs; a null modality is blank. */
+export function networkProbs(ctx: GpuContext, built: BuiltModel, inputs: FusionInputs, blank: Blank, images: Float32Array | null, audio: Float32Array | null, count: number): Promise<number[][]> {
+  const packed = packPairs(inputs, count, images, audio, blank);
+  return probabilities(ctx, built, packed, [packed.length / count], count);
+}
+
+/** The two unimodal models' probabilities on clean pairs (late fusion's validation fit). */
+export async function unimodalProbs(
+  ctx: GpuContext,
+  run: FusionRunConfig,
+  out: string,
+  pairs: readonly Pair[],
+  image: { spec: ModelSpec; built: BuiltModel },
+  audio: { spec: ModelSpec; built: BuiltModel },
+): Promise<{ image: number[][]; audio: number[][] }> {
+  const imagePre = image.spec.preprocessing as ImagePreprocessing;
+  const audioPre = audio.spec.preprocessing as AudioPreprocessing;
+  const featurizer = new AudioFeaturizer(ctx, audioPre);
+  try {
+    const images = normalizeImages(pairPixels(pairs, run.mnistDir), imagePre);
+    const features = await featurize(ctx, featurizer, pairWaves(runClipFiles(run, out), pairs, audioPre));
+    return {
+      image: await probabilities(ctx, image.built, images, image.spec.inputShape, pairs.length),
+      audio: await probabilities(ctx, audio.built, features, audio.spec.inputShape, pairs.length),
+    };
+  } finally {
+    featurizer.dispose();
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * The fusion report's figures for every method on the same test pairs, under every robustness
+ * condition of @duet/models (clean, audio white noise and babble per SNR, image noise,
+ * occlusion, blanking, each sense missing). Methods: `image` and `audio` (the run's unimodal
+ * models, or the fused network with the other sense blank when the run has none), the run's
+ * fused network (named by its kind) and, when both unimodal models exist, every late rule
+ * (`late-<rule>`). Every corruption is seeded, so the same seed gives the same report.
+ */
+import type { GpuContext } from '@duet/gpu';
+import type { Pair } from '@duet/data/node';
+import {
+  AudioFeaturizer, blankFor, corruptClips, corruptImages, disagreementTable, fusionInputs, LATE_METHODS, lateFuse, methodFigures, robustnessConditions, robustnessPoints,
+  type AudioPreprocessing, type BuiltModel, type Condition, type DisagreementTable, type FusionSpec, type ImagePreprocessing, type LateFusionFit, type MethodFigures, type ModelSpec,
+  type RobustnessPoint,
+} from '@duet/models';
+import { featurize, networkProbs, normalizeImages, pairPixels, pairWaves, probabilities } from './predict';
+
+export interface ReportModels {
+  readonly spec: FusionSpec;
+  readonly image: { spec: ModelSpec; built: BuiltModel } | null;
+  readonly audio: { spec: ModelSpec; built: BuiltModel } | null;
+  readonly network: BuiltModel | null;
+  /** Late fusion's fit (the run's, or fitted on the validation pairs for a network run). */
+  readonly lateFit: LateFusionFit | null;
+}
+
+export interface FusionReport {
+  readonly format: 'duet-fusion-report/1';
+  readonly fusion: FusionSpec['fusion'];
+  readonly seed: number;
+  readonly test: { readonly pairs: number; readonly clips: number; readonly speakers: string[] };
+  /** How `image` and `audio` were obtained. */
+  readonly unimodal: { readonly image: string; readonly audio: string };
+  readonly lateFit: LateFusionFit | null;
+  /** Clean test pairs: accuracy, NLL, ECE with reliability bins, confusion matrix. */
+  readonly methods: Record<string, MethodFigures>;
+  readonly disagreement: DisagreementTable;
+  readonly robustness: RobustnessPoint[];
+}
+
+type Probs = number[][];
+
+/** Every method's probabilities under one condition (a method is absent when it cannot answer). */
+async function conditionProbs(ctx: GpuContext, models: ReportModels, images: Float32Array | null, audio: Float32Array | null, count: number): Promise<Record<string, Probs>> {
+  const { spec } = models;
+  const out: Record<string, Probs> = {};
+  const inputs = fusionInputs(spec);
+  const blank = blankFor(spec.image);
+  const net = models.network;
+  const imageProbs = images && models.image ? await probabilities(ctx, models.image.built, images, models.image.spec.inputShape, count) : null;
+  const audioProbs = audio && models.audio ? await probabilities(ctx, models.audio.built, audio, models.audio.spec.inputShape, count) : null;
+  if (images) out.image = imageProbs ?? (await networkProbs(ctx, net!, inputs, blank, images, null, count));
+  if (audio) out.audio = audioProbs ?? (await networkProbs(ctx, net!, inputs, blank, null, audio, count));
+  if (net) out[spec.fusion] = await networkProbs(ctx, net, inputs, blank, images, audio, count);
+  if (models.lateFit && models.image && models.audio && (imageProbs || audioProbs)) {
+    for (const rule of LATE_METHODS) out[`late-${rule}`] = lateFuse(rule, models.lateFit, imageProbs, audioProbs);
+  }
+  return out;
+}
+
+/** The report on `pairs` (test pairs) with corruptions drawn from `seed`. */
+export async function fusionReport(
+  ctx: GpuContext,
+  models: ReportModels,
+  pairs: readonly Pair[],
+  clipFiles: ReadonlyMap<string, string>,
+  options: { seed: number; mnistDir?: string; log: (s: string) => void },
+): Promise<FusionReport> {
+  const { spec } = models;
+  const imagePre = spec.image.preprocessing as ImagePreprocessing;
+  const audioPre = spec.audio.preprocessing as AudioPreprocessing;
+  const n = pairs.length;
+  if (n === 0) throw new Error('no test pairs to evaluate');
+  const labels = Uint8Array.from(pairs, (p) => p.label);
+  const pixels = pairPixels(pairs, options.mnistDir);
+  const waves = pairWaves(clipFiles, pairs, audioPre);
+  const featurizer = new AudioFeaturizer(ctx, audioPre);
+  try {
+    const cleanFeatures = await featurize(ctx, featurizer, waves);
+    const conditions: Condition[] = robustnessConditions();
+    const probs: Record<string, Record<string, Probs>> = {};
+    for (const condition of conditions) {
+      const corrupted = condition.image.kind === 'clean' ? pixels : corruptImages(pixels, n, imagePre.height, imagePre.width, condition.image, options.seed);
+      const images = corrupted && normalizeImages(corrupted, imagePre);
+      let audio: Float32Array | null = cleanFeatures;
+      if (condition.audio.kind !== 'clean') {
+        const noisy = corruptClips(waves, condition.audio, options.seed);
+        audio = noisy.every((w) => w !== null) ? await featurize(ctx, featurizer, noisy as Float32Array[]) : null;
+      }
+      probs[condition.id] = await conditionProbs(ctx, models, images, audio, n);
+      options.log(`  ${condition.id}: ${Object.keys(probs[condition.id]).length} methods`);
+    }
+    const clean = probs.clean;
+    const methods = Object.fromEntries(Object.entries(clean).map(([m, p]) => [m, methodFigures(p, labels)]));
+    const fused = Object.fromEntries(Object.entries(clean).filter(([m]) => m !== 'image' && m !== 'audio'));
+    const how = (task: 'image' | 'audio') => (models[task] ? `the run's ${models[task]!.spec.model} model (${task}/)` : `the ${spec.fusion} network with the other sense blank`);
+    return {
+      format: 'duet-fusion-report/1',
+      fusion: spec.fusion,
+      seed: options.seed,
+      test: { pairs: n, clips: new Set(pairs.map((p) => p.audio)).size, speakers: [...new Set(pairs.map((p) => p.speaker))].sort() },
+      unimodal: { image: how('image'), audio: how('audio') },
+      lateFit: models.lateFit,
+      methods,
+      disagreement: disagreementTable(clean.image, clean.audio, labels, fused),
+      robustness: robustnessPoints(conditions, probs, labels),
+    };
+  } finally {
+    featurizer.dispose();
+  }
+}
