@@ -64,7 +64,7 @@ export function registerExport(program: Command): void {
     runCommand(async () => {
       const { config, tensors } = readRun(o.model);
       const bytes = encodeBundle(config, tensors);
-      const bundle = decodeBundle(bytes, o.out);
+      const bundle = decodeBundle(bytes, `--model ${o.model}`);
       // Building it checks every tensor's name and shape against the architecture.
       await withGpu({ adapter: o.adapter }, async (ctx) => {
         new BundlePredictor(ctx, bundle).dispose();
