@@ -103,7 +103,7 @@ export interface AudioDatasetOptions {
 export class AudioDataset implements Dataset {
   readonly labels: Uint8Array;
   readonly mode: 'resident' | 'streaming';
-  /** Sum of all feature values (float64 over per-group float32 sums), when wantSum. */
+  /** Sum of all feature values (float64 over float32 row sums), when wantSum. */
   featureSum: number | null = null;
   private store: ChunkedStore | null = null;
   /** What the store holds: features (no augmentation) or padded waveforms. */
@@ -138,7 +138,10 @@ export class AudioDataset implements Dataset {
       const shape = this.holds === 'waves' ? [pre.samples] : this.featurizer.shape;
       this.store = new ChunkedStore(this.ctx, n, shape, this.options.chunkBytes, this.holds);
     }
-    const sums = this.options.wantSum ? empty(this.ctx, [groups], 'feature.sums') : null;
+    // Row sums (one per example and mel band, a few hundred terms each) summed on the host in
+    // float64: one float32 sum over millions of dB values drifts by whole percent.
+    const rows = this.featurizer.shape[0] * this.featurizer.shape[1];
+    const sums = this.options.wantSum ? empty(this.ctx, [n * rows], 'feature.sums') : null;
     for (let g = 0; g < groups; g++) {
       const indices = Array.from({ length: Math.min(group, n - g * group) }, (_, i) => g * group + i);
       const waves = fromData(this.ctx, loadClips(this.items, indices, pre), [indices.length, pre.samples], 'clips');
@@ -146,9 +149,9 @@ export class AudioDataset implements Dataset {
       const kept = this.holds === 'waves' ? waves : features!;
       if (this.store) indices.forEach((index, row) => this.store!.put(index, kept, row));
       if (sums && features) {
-        const total = reduce(this.ctx, 'sum', reshape(features, [features.shape.reduce((a, b) => a * b, 1)]), { axis: 0 });
-        this.ctx.copy(total.buffer, sums.buffer, 4, 0, 4 * g);
-        free(this.ctx, total);
+        const rowSums = reduce(this.ctx, 'sum', reshape(features, [indices.length * rows, this.featurizer.shape[2]]), { axis: 1 });
+        this.ctx.copy(rowSums.buffer, sums.buffer, 4 * indices.length * rows, 0, 4 * indices[0] * rows);
+        free(this.ctx, rowSums);
       }
       free(this.ctx, waves);
       if (features) free(this.ctx, features);
@@ -158,7 +161,7 @@ export class AudioDataset implements Dataset {
       this.options.onProgress?.(indices[indices.length - 1] + 1, n);
     }
     if (sums) {
-      const values = await this.ctx.readFloat32(sums.buffer, groups);
+      const values = await this.ctx.readFloat32(sums.buffer, n * rows);
       this.featureSum = values.reduce((a, b) => a + b, 0);
       free(this.ctx, sums);
     }
