@@ -33,6 +33,14 @@ export const kernelsSuite: Suite = {
   },
 };
 
+/**
+ * --quick times only the runtime's pick on workloads of a GFLOP or more: a naive or tiled
+ * variant there takes tens of seconds per run on lavapipe.
+ */
+function quickSkipsVariants(s: SuiteContext, flops: number): boolean {
+  return s.options.quick && flops >= 1e9;
+}
+
 // c (m, n) = a (m, k) @ b (k, n)
 async function matmulRows(s: SuiteContext, timer: GpuTimer, workload: string, shape: { m: number; n: number; k: number }): Promise<void> {
   const { ctx } = s;
@@ -52,7 +60,7 @@ async function matmulRows(s: SuiteContext, timer: GpuTimer, workload: string, sh
     s.emit(row);
   };
   try {
-    for (const variant of MATMUL_VARIANTS) await measure(variant, variant);
+    if (!quickSkipsVariants(s, flops)) for (const variant of MATMUL_VARIANTS) await measure(variant, variant);
     // What matmul() runs with no variant forced: the tuned choice (timed once per adapter and
     // shape class, then remembered on disk), else the adapter's default.
     if (!s.options.quick) await chooseMatmulVariant(ctx, shape, (variant) => matmul(ctx, a, b, { variant, out: c }));
@@ -101,7 +109,7 @@ async function conv2dRows(s: SuiteContext, timer: GpuTimer, workload: string, la
     s.emit({ suite: 'kernels', workload, impl: 'duet', backend: ctx.adapter.name, unit: 'GFLOPS', ...scale(rate(seconds, flops), 1e-9), variant: label, status: wrong ? 'failed' : 'passed', ...(wrong ? { note: wrong } : {}) });
   };
   try {
-    for (const variant of CONV2D_VARIANTS[direction]) await measure(variant, variant);
+    if (!quickSkipsVariants(s, flops)) for (const variant of CONV2D_VARIANTS[direction]) await measure(variant, variant);
     if (!s.options.quick) await tuneConv2d(ctx, g);
     await measure(undefined, `runtime:${pickedConv2d(s, g, direction)}`);
   } finally {
