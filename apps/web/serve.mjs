@@ -1,6 +1,8 @@
 // Serves the built page (dist/) on 127.0.0.1 with node:http, and a model bundle under /model/
-// (default: dist/model, written by `duet export`; --model DIR for another). Usage:
-//   node apps/web/serve.mjs [--port N] [--model DIR]
+// (default: dist/model; --model DIR for another folder, whose bundle.safetensors the page
+// loads, or --model FILE for a bundle written by `duet export`, served as
+// /model/bundle.safetensors). Usage:
+//   node apps/web/serve.mjs [--port N] [--model DIR|FILE]
 // The Content-Security-Policy keeps the page on its own origin: it can fetch, connect to and
 // load nothing from anywhere else.
 import { createReadStream, statSync } from 'node:fs';
@@ -43,9 +45,19 @@ function fileFor(root, urlPath) {
   }
 }
 
+function isFile(path) {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
 /** Starts the server; resolves to it once listening (port 0 picks a free one). */
 export function startServer({ port = 8080, dist = join(here, 'dist'), model = join(dist, 'model') } = {}) {
   const roots = { site: resolve(dist), model: resolve(model) };
+  // A single bundle file is the folder's bundle.safetensors and nothing else.
+  const modelFile = isFile(roots.model) ? roots.model : null;
   const server = createServer((req, res) => {
     res.setHeader('Content-Security-Policy', CSP);
     res.setHeader('X-Content-Type-Options', 'nosniff');
@@ -55,7 +67,8 @@ export function startServer({ port = 8080, dist = join(here, 'dist'), model = jo
       return;
     }
     const url = req.url ?? '/';
-    const file = url.startsWith('/model/') ? fileFor(roots.model, url.slice('/model'.length)) : fileFor(roots.site, url);
+    const modelPath = url.startsWith('/model/') ? url.slice('/model'.length).split('?')[0] : null;
+    const file = modelPath === null ? fileFor(roots.site, url) : modelFile ? (modelPath === '/bundle.safetensors' ? modelFile : null) : fileFor(roots.model, modelPath);
     if (!file) {
       res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('not found\n');
       return;

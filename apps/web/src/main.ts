@@ -6,11 +6,11 @@
  */
 import { acquireBrowserGpu, type AdapterSummary, type GpuContext } from '@duet/gpu/browser';
 import type { MnistStyle } from '@duet/data';
-import { getModel, type AudioPreprocessing } from '@duet/models';
+import { getModel, type AudioPreprocessing, type Bundle } from '@duet/models';
 import { MicRecorder, readWavFile, type Clip } from './audio';
 import { AudioFrontEnd, drawMel, drawWaveform, type Analysis } from './audio_view';
 import { DrawingPad } from './drawing';
-import { fetchReader, filesReader, loadBundle, type Bundle, type DigitModel } from './model';
+import { bundleModel, describeBundle, fetchBundle, fileBundle, type DigitModel, type DigitPrediction } from './model';
 import { runParityKernels, type ParityResult } from './parity';
 import { showResults } from './results';
 
@@ -31,6 +31,14 @@ interface PageState {
   image: MnistStyle | null;
   audioSource: 'microphone' | 'file' | null;
   audio: Analysis | null;
+  /** The clip as recorded or read, at its own rate: what the model is given (it resamples). */
+  clip: Clip | null;
+  /** The model's last answer on the current inputs (null when there is none). */
+  prediction: DigitPrediction | null;
+  /** Predictions finished so far (increments on each). */
+  predictions: number;
+  /** Whether `prediction` answers the latest inputs (false while a newer one runs). */
+  settled: boolean;
   /** Analyses of the clip so far while recording (increments on each). */
   liveUpdates: number;
   errors: string[];
@@ -45,6 +53,10 @@ const state: PageState = {
   image: null,
   audioSource: null,
   audio: null,
+  clip: null,
+  prediction: null,
+  predictions: 0,
+  settled: true,
   liveUpdates: 0,
   errors: [],
   parity: () => Promise.reject(new Error('no GPU: the kernels cannot run')),
@@ -64,19 +76,39 @@ let ctx: GpuContext | null = null;
 let model: DigitModel | null = null;
 let frontEnd: AudioFrontEnd | null = null;
 
+let requested = 0;
+
 /** Reruns the model on the current inputs; says why there is no result when there is none. */
 async function update(): Promise<void> {
+  const seq = ++requested;
+  state.settled = false;
+  try {
+    await answer(seq);
+  } finally {
+    if (seq === requested) state.settled = true;
+  }
+}
+
+async function answer(seq: number): Promise<void> {
   if (!model) {
     showResults(results, LABELS, null, '–');
     return;
   }
-  const image = state.image?.pixels ?? null;
-  const audio = state.audio?.samples ?? null;
+  const image = model.senses.image ? state.image?.pixels ?? null : null;
+  const audio = model.senses.audio ? state.clip : null;
   if (!image && !audio) {
-    showResults(results, model.labels, null, 'draw or say a digit');
+    state.prediction = null;
+    const wants = [model.senses.image && 'draw', model.senses.audio && 'say'].filter(Boolean).join(' or ');
+    showResults(results, model.labels, null, `${wants} a digit`);
     return;
   }
-  showResults(results, model.labels, await model.predict(image, audio));
+  const current = model;
+  const prediction = await current.predict(image, audio);
+  // Newer inputs, or a bundle loaded meanwhile, make this answer stale.
+  if (current !== model || seq !== requested) return;
+  state.prediction = prediction;
+  state.predictions++;
+  showResults(results, model.labels, prediction);
 }
 
 function report(where: string, error: unknown): void {
@@ -108,6 +140,7 @@ async function pump(): Promise<void> {
         continue;
       }
       state.audio = analysis;
+      state.clip = clip;
       const seconds = (analysis.samples.length / analysis.sampleRate).toFixed(2);
       setStatus('audio-status', `${state.audioSource === 'file' ? 'File' : 'Recording'}: ${seconds} s at ${analysis.sampleRate} Hz, mel ${analysis.mel.shape.join('x')}.`);
       await update();
@@ -169,19 +202,24 @@ function setupAudio(pre: AudioPreprocessing): void {
   setStatus('audio-status', `No audio yet. Clips are resampled to ${pre.sampleRate} Hz.`);
 }
 
-/** Checks a bundle and says what the page can do with it. */
-function useBundle(bundle: Bundle, where: string): void {
-  const { manifest } = bundle;
-  // NOTE: running a bundle needs the fusion model of @duet/models, which does not exist yet;
-  // the page says so rather than showing anything it did not compute.
-  model = null;
-  state.modelStatus = `model bundle at ${where} is valid (image ${manifest.image.spec.model}, audio ${manifest.audio.spec.model}, fusion ${manifest.fusion.kind}), but this page cannot run fusion models yet`;
-  setStatus('model-status', state.modelStatus, true);
-}
-
-async function loadServedBundle(): Promise<void> {
+/** Puts a bundle on the GPU (checking every tensor) and reruns the current inputs through it. */
+async function useBundle(load: () => Promise<Bundle>, where: string): Promise<void> {
   try {
-    useBundle(await loadBundle(fetchReader('model/'), 'model/'), 'model/');
+    const bundle = await load();
+    if (!ctx) throw new Error(`${where}: the model cannot run without WebGPU`);
+    const next = bundleModel(ctx, bundle);
+    model?.dispose();
+    model = next;
+    // The waveform and mel views follow the model's own front end.
+    const pre = bundle.config.audio?.preprocessing as AudioPreprocessing | undefined;
+    if (pre && JSON.stringify(pre) !== JSON.stringify(frontEnd?.pre)) {
+      // An analysis in flight keeps using the old one; it is left to the garbage collector then.
+      if (!analysing) frontEnd?.dispose();
+      frontEnd = new AudioFrontEnd(ctx, pre);
+    }
+    state.modelStatus = describeBundle(bundle, where);
+    setStatus('model-status', state.modelStatus);
+    await update();
   } catch (error) {
     state.modelStatus = error instanceof Error ? error.message : String(error);
     // A missing bundle is as much a stop as a broken one: nothing can be recognised without it.
@@ -211,14 +249,11 @@ async function main(): Promise<void> {
   const pre = getModel('audio-cnn').preprocessing() as AudioPreprocessing;
   if (ctx) frontEnd = new AudioFrontEnd(ctx, pre);
   setupAudio(pre);
-  await loadServedBundle();
+  await useBundle(() => fetchBundle('model/'), 'model/');
   const bundleInput = $<HTMLInputElement>('bundle-input');
-  bundleInput.addEventListener('change', async () => {
-    try {
-      useBundle(await loadBundle(filesReader(Array.from(bundleInput.files ?? [])), 'the chosen files: '), 'the chosen files');
-    } catch (error) {
-      report('model-status', error);
-    }
+  bundleInput.addEventListener('change', () => {
+    const file = bundleInput.files?.[0];
+    if (file) void useBundle(() => fileBundle(file), file.name);
   });
   state.ready = true;
 }

@@ -33,7 +33,7 @@ export function showResults(view: ResultsView, labels: readonly string[], predic
   bars(view.audio, labels, prediction?.audio ?? null);
   bars(view.fused, labels, prediction?.fused ?? null);
   view.decision.textContent = prediction ? labels[prediction.digit] : note;
-  view.weights.textContent = prediction
+  view.weights.textContent = prediction?.weights
     ? `Attention weights: image ${prediction.weights.image.toFixed(3)}, audio ${prediction.weights.audio.toFixed(3)}`
-    : 'Attention weights: –';
+    : `Attention weights: –${prediction ? ' (this model has no attention)' : ''}`;
 }

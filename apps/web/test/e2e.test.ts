@@ -9,6 +9,7 @@ import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serializeSafetensors } from '@duet/autograd';
 import { decodeWav, encodeWav, MNIST_SIZE, mnistStyle } from '@duet/data';
 import { MelSpectrogram, resample } from '@duet/dsp';
 import type { GpuContext } from '@duet/gpu';
@@ -149,14 +150,14 @@ describe.skipIf(skip)('the page in headless Chromium', () => {
 
   it('says what is wrong with a served bundle that is not valid, and predicts nothing', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'duet-bad-bundle-'));
-    writeFileSync(join(dir, 'bundle.json'), JSON.stringify({ format: 'duet-bundle/0' }));
+    writeFileSync(join(dir, 'bundle.safetensors'), serializeSafetensors([['w', { shape: [1], data: new Float32Array(1) }]], { 'duet.bundle': JSON.stringify({ format: 'duet-bundle/0' }) }));
     const bad = await buildAndServe({ build: false, model: dir });
     try {
       await open?.close();
       const address = bad.server.address() as { port: number };
       open = await openPage(`http://127.0.0.1:${address.port}/`);
       await waitReady(open.page);
-      expect(await open.page.textContent('#model-status')).toBe('model/bundle.json: format is "duet-bundle/0", this page reads duet-bundle/1');
+      expect(await open.page.textContent('#model-status')).toBe('model/bundle.safetensors: bundle format is "duet-bundle/0", this version of Duet reads duet-bundle/1');
       expect(await open.page.getAttribute('#model-status', 'class')).toContain('error');
       expect(await open.page.textContent('#decision')).toBe('–');
       await open.screenshot('invalid-bundle');

@@ -55,6 +55,28 @@ describe('serve.mjs', () => {
     expect((await get('/model/none.safetensors')).status).toBe(404);
   });
 
+  it('serves --model FILE as /model/bundle.safetensors and nothing else under /model/', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'duet-serve-file-'));
+    const dist = join(root, 'dist');
+    mkdirSync(dist);
+    const bundle = join(root, 'digits.duet.safetensors');
+    writeFileSync(bundle, 'BUNDLE');
+    writeFileSync(join(root, 'other.safetensors'), 'other');
+    const single = await startServer({ port: 0, dist, model: bundle });
+    const saved = port;
+    port = (single.address() as { port: number }).port;
+    try {
+      const res = await get('/model/bundle.safetensors');
+      expect(res.status).toBe(200);
+      expect(res.body).toBe('BUNDLE');
+      expect(res.headers['content-type']).toBe('application/octet-stream');
+      for (const path of ['/model/other.safetensors', '/model/digits.duet.safetensors', '/model/', '/model/../other.safetensors']) expect((await get(path)).status, path).toBe(404);
+    } finally {
+      port = saved;
+      single.close();
+    }
+  });
+
   it('answers 404 for paths that leave its folders, 405 for anything but GET and HEAD', async () => {
     for (const path of ['/../secret.txt', '/%2e%2e/secret.txt', '/model/..%2f..%2fsecret.txt', '/%E0%A4%A', '/missing.js']) {
       const res = await get(path);
