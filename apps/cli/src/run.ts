@@ -7,7 +7,7 @@ import { GpuError } from '@duet/gpu';
 import { CliError } from './errors';
 
 /** Errors whose class name marks them as the user's input problem (from any package). */
-const INPUT_ERRORS = new Set(['CliError', 'DataError', 'WavError', 'IdxError', 'SafetensorsError', 'FormatError', 'ConfigError']);
+const INPUT_ERRORS = new Set(['CliError', 'DataError', 'WavError', 'IdxError', 'ImageError', 'SafetensorsError', 'FormatError', 'ConfigError']);
 
 export function exitCodeOf(error: unknown): number {
   if (error instanceof CliError) return error.exitCode;
