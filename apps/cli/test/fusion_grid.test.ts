@@ -66,6 +66,7 @@ function report(fusion: FusionReport['fusion'], accuracy: number): FusionReport 
       { id: 'audio-white-0db', curve: 'audio white noise', x: 0, accuracy: { [method]: 0.7 } },
       { id: 'image-blank', curve: 'image blanked', x: null, accuracy: { [method]: 0.6 } },
     ],
+    attention: null,
   };
 }
 

@@ -135,6 +135,7 @@ export function reportMarkdown(r: FusionReport, model: string): string {
     '## Robustness (accuracy %)',
     '',
     robustnessMarkdown(r.robustness),
+    ...(r.attention ? ['## Attention weights (mean over the test pairs)', '', '| condition | image | audio |', '|---|---:|---:|', ...Object.entries(r.attention).map(([c, w]) => `| ${c} | ${w.image.toFixed(3)} | ${w.audio.toFixed(3)} |`), ''] : []),
     '## Figures',
     '',
     '- robustness.png: accuracy against audio SNR (white noise, babble), image noise sigma and occlusion',

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import type { GpuContext } from '@duet/gpu';
 import { loadMnist, type Pair } from '@duet/data/node';
 import { free, fromData, toData } from '@duet/kernels';
-import { AudioFeaturizer, packPairs, softmaxRow, type AudioPreprocessing, type Blank, type BuiltModel, type FusionInputs, type ImagePreprocessing, type ModelSpec } from '@duet/models';
+import { noGrad, Scope, Tensor } from '@duet/autograd';
+import { AudioFeaturizer, packPairs, softmaxRow, type FusionNetwork, type AudioPreprocessing, type Blank, type BuiltModel, type FusionInputs, type ImagePreprocessing, type ModelSpec } from '@duet/models';
 import { evaluateLogits } from '../train/engine';
 import { loadClips } from '../train/datasets';
 import { HostDataset } from './paired';
@@ -103,4 +104,29 @@ export async function unimodalProbs(
   } finally {
     featurizer.dispose();
   }
+}
+
+/**
+ * The attention network's mean modality weights (image, audio) over packed pairs: which sense
+ * the model trusted on average. Eval mode, no gradient, one read per batch.
+ */
+export async function meanAttention(ctx: GpuContext, network: FusionNetwork, inputs: FusionInputs, blank: Blank, images: Float32Array | null, audio: Float32Array | null, count: number): Promise<{ image: number; audio: number }> {
+  const packed = packPairs(inputs, count, images, audio, blank);
+  const row = packed.length / count;
+  network.eval();
+  let [sumImage, sumAudio] = [0, 0];
+  for (let start = 0; start < count; start += BATCH) {
+    const n = Math.min(BATCH, count - start);
+    const scope = new Scope();
+    const weights = noGrad(() =>
+      scope.run(() => {
+        const x = new Tensor(ctx, fromData(ctx, packed.subarray(start * row, (start + n) * row), [n, row], 'attention.batch'));
+        return network.forwardWithWeights(x).weights!; // (n, 2)
+      }),
+    );
+    const values = await weights.toArray();
+    scope.release();
+    for (let b = 0; b < n; b++) [sumImage, sumAudio] = [sumImage + values[2 * b], sumAudio + values[2 * b + 1]];
+  }
+  return { image: sumImage / count, audio: sumAudio / count };
 }

@@ -10,16 +10,16 @@ import type { GpuContext } from '@duet/gpu';
 import type { Pair } from '@duet/data/node';
 import {
   AudioFeaturizer, blankFor, corruptClips, corruptImages, disagreementTable, fusionInputs, LATE_METHODS, lateFuse, methodFigures, robustnessConditions, robustnessPoints,
-  type AudioPreprocessing, type BuiltModel, type Condition, type DisagreementTable, type FusionSpec, type ImagePreprocessing, type LateFusionFit, type MethodFigures, type ModelSpec,
+  type AudioPreprocessing, type BuiltModel, type Condition, type DisagreementTable, type FusionNetwork, type FusionSpec, type ImagePreprocessing, type LateFusionFit, type MethodFigures, type ModelSpec,
   type RobustnessPoint,
 } from '@duet/models';
-import { featurize, networkProbs, normalizeImages, pairPixels, pairWaves, probabilities } from './predict';
+import { featurize, meanAttention, networkProbs, normalizeImages, pairPixels, pairWaves, probabilities } from './predict';
 
 export interface ReportModels {
   readonly spec: FusionSpec;
   readonly image: { spec: ModelSpec; built: BuiltModel } | null;
   readonly audio: { spec: ModelSpec; built: BuiltModel } | null;
-  readonly network: BuiltModel | null;
+  readonly network: (BuiltModel & { module: FusionNetwork }) | null;
   /** Late fusion's fit (the run's, or fitted on the validation pairs for a network run). */
   readonly lateFit: LateFusionFit | null;
 }
@@ -36,6 +36,8 @@ export interface FusionReport {
   readonly methods: Record<string, MethodFigures>;
   readonly disagreement: DisagreementTable;
   readonly robustness: RobustnessPoint[];
+  /** Attention fusion: the mean modality weights per condition (which sense it trusted). */
+  readonly attention: Record<string, { readonly image: number; readonly audio: number }> | null;
 }
 
 type Probs = number[][];
@@ -79,6 +81,7 @@ export async function fusionReport(
     const cleanFeatures = await featurize(ctx, featurizer, waves);
     const conditions: Condition[] = robustnessConditions();
     const probs: Record<string, Record<string, Probs>> = {};
+    const attention: FusionReport['attention'] = spec.fusion === 'attention' ? {} : null;
     for (const condition of conditions) {
       const corrupted = condition.image.kind === 'clean' ? pixels : corruptImages(pixels, n, imagePre.height, imagePre.width, condition.image, options.seed);
       const images = corrupted && normalizeImages(corrupted, imagePre);
@@ -88,6 +91,7 @@ export async function fusionReport(
         audio = noisy.every((w) => w !== null) ? await featurize(ctx, featurizer, noisy as Float32Array[]) : null;
       }
       probs[condition.id] = await conditionProbs(ctx, models, images, audio, n);
+      if (attention && models.network) attention[condition.id] = await meanAttention(ctx, models.network.module, fusionInputs(spec), blankFor(spec.image), images, audio, n);
       options.log(`  ${condition.id}: ${Object.keys(probs[condition.id]).length} methods`);
     }
     const clean = probs.clean;
@@ -104,6 +108,7 @@ export async function fusionReport(
       methods,
       disagreement: disagreementTable(clean.image, clean.audio, labels, fused),
       robustness: robustnessPoints(conditions, probs, labels),
+      attention,
     };
   } finally {
     featurizer.dispose();

@@ -3,8 +3,9 @@
  * image + spoken-digit pairs with the unimodal training's engine (../train/engine.ts: the same
  * loop, metrics.jsonl, curves.png, confusion.png, checkpoint after every epoch, --resume), the
  * encoders initialised from pretrained `duet train image/audio` runs when given (then
- * fine-tuned) or trained jointly from scratch. Late fusion trains nothing: it takes the two
- * unimodal models and fits its rules and temperatures on the validation pairs.
+ * fine-tuned) or trained jointly from scratch. Late fusion takes the two unimodal models (or
+ * trains them here, into OUT/image and OUT/audio) and fits its rules and temperatures on the
+ * validation pairs.
  */
 import { readFileSync } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
@@ -21,9 +22,10 @@ import { addAdapterOption, withGpu } from '../gpu';
 import { runCommand } from '../run';
 import { makeOptimizer, trainLoop } from '../train/engine';
 import type { EpochLine } from '../train/metrics';
-import { newSpec, writeRunSplit } from '../train/prepare';
+import { newSpec, prepareAudio, prepareImage, writeRunSplit } from '../train/prepare';
 import { Progress } from '../train/progress';
-import { RunDir } from '../train/run_dir';
+import { RunDir, type RunConfig } from '../train/run_dir';
+import { runSession } from '../train/session';
 import { copyUnimodal, loadUnimodal, pairsOf, preparePairs, readJson, readPairing, readUnimodal, writeJson, writePairing, type FusionRunConfig } from './run';
 import { unimodalProbs } from './predict';
 
@@ -117,14 +119,15 @@ async function trainFusion(o: FusionOptions): Promise<void> {
   const dir = new RunDir(o.out);
   const runFile = dir.path('run.json');
   let run: RunFile;
+  let spec: FusionSpec;
   if (o.resume) {
     if (!dir.hasCheckpoint()) throw new CliError(`--resume: ${dir.checkpoint} does not exist (nothing to resume; run without --resume first)`);
     run = readJson<RunFile>(runFile);
+    spec = parseFusionSpec(readFileSync(dir.path('fusion.json'), 'utf8'), dir.path('fusion.json'));
   } else {
     if (dir.hasCheckpoint()) throw new CliError(`${dir.checkpoint} exists: pass --resume to continue that run, or choose another --out`);
-    run = newRun(dir, o);
+    ({ run, spec } = newRun(dir, o));
   }
-  const spec = parseFusionSpec(readFileSync(dir.path('fusion.json'), 'utf8'), dir.path('fusion.json'));
   const code = await withGpu({ adapter: o.adapter }, async (ctx) => {
     log(`adapter: ${ctx.adapter.description || ctx.adapter.vendor} | fusion ${run.fusion} | seed ${run.seed}`);
     return run.fusion === 'late' ? fitLate(ctx, dir, run, spec) : trainNetwork(ctx, dir, run, spec, !!o.resume);
@@ -133,13 +136,12 @@ async function trainFusion(o: FusionOptions): Promise<void> {
 }
 
 /** A new run: the split, the unimodal models, run.json, the pairing and fusion.json. */
-function newRun(dir: RunDir, o: FusionOptions): RunFile {
+function newRun(dir: RunDir, o: FusionOptions): { run: RunFile; spec: FusionSpec } {
   if (o.split && o.strategy) throw new CliError('give either --split DIR or --strategy, not both');
-  if (o.fusion === 'late' && (!o.imageModel || !o.audioModel)) {
-    throw new CliError('--fusion late combines trained models: give --image-model RUN and --audio-model RUN (from `duet train image` and `duet train audio --model audio-cnn`)');
-  }
-  const image = o.imageModel ? readUnimodal(o.imageModel, 'image', '--image-model') : newSpec('mnist-cnn', 'image', {});
-  const audio = o.audioModel ? readUnimodal(o.audioModel, 'audio', '--audio-model') : newSpec('audio-cnn', 'audio', {});
+  // Late fusion trains the models it is not given: their recipes with --epochs and --batch-size.
+  const epochs = o.fusion === 'late' ? { epochs: o.epochs, batchSize: o.batchSize } : {};
+  const image = o.imageModel ? readUnimodal(o.imageModel, 'image', '--image-model') : newSpec('mnist-cnn', 'image', epochs);
+  const audio = o.audioModel ? readUnimodal(o.audioModel, 'audio', '--audio-model') : newSpec('audio-cnn', 'audio', epochs);
   if (o.fusion !== 'late' && (image.model !== 'mnist-cnn' || audio.model !== 'audio-cnn')) {
     throw new CliError(`the fused networks take mnist-cnn and audio-cnn encoders, got ${image.model} and ${audio.model}`);
   }
@@ -154,18 +156,28 @@ function newRun(dir: RunDir, o: FusionOptions): RunFile {
   };
   writeJson(dir.path('run.json'), run);
   writePairing(dir.dir, run);
-  if (o.fusion !== 'late') writeJson(dir.path('fusion.json'), makeFusionSpec(o.fusion, image, audio, { options: { modalityDropout: o.modalityDropout } }));
-  else writeJson(dir.path('fusion.json'), makeFusionSpec('late', image, audio, { late: { method: o.lateRule, fit: { temperatures: { image: 1, audio: 1 }, imageWeight: 0.5, combiner: identityCombiner() } } }));
-  return run;
+  if (o.fusion === 'late') {
+    // fusion.json is written once the rules are fitted; until then the spec holds a neutral fit.
+    const unfitted = { temperatures: { image: 1, audio: 1 }, imageWeight: 0.5, combiner: identityCombiner() };
+    return { run, spec: makeFusionSpec('late', image, audio, { late: { method: o.lateRule, fit: unfitted } }) };
+  }
+  const spec = makeFusionSpec(o.fusion, image, audio, { options: { modalityDropout: o.modalityDropout } });
+  writeJson(dir.path('fusion.json'), spec);
+  return { run, spec };
 }
 
-/** The product rule as a combiner (W = [I I], b = 0): fusion.json's placeholder until the fit. */
+/** The product rule as a combiner (W = [I I], b = 0): the late spec's fit before fitting. */
 function identityCombiner(): { weight: number[][]; bias: number[] } {
   return { weight: Array.from({ length: 10 }, (_, r) => Array.from({ length: 20 }, (_, c) => (c % 10 === r ? 1 : 0))), bias: new Array<number>(10).fill(0) };
 }
 
 /** Late fusion: fits temperatures, the weighted average and the combiner on the validation pairs. */
 async function fitLate(ctx: GpuContext, dir: RunDir, run: RunFile, spec: FusionSpec): Promise<number> {
+  for (const task of ['image', 'audio'] as const) {
+    if (run.pretrained[task]) continue;
+    const code = await trainUnimodal(ctx, dir, run, task, spec[task]);
+    if (code !== 0) return code;
+  }
   const image = loadUnimodal(ctx, dir.dir, 'image')!;
   const audio = loadUnimodal(ctx, dir.dir, 'audio')!;
   const pairing = readPairing(dir.dir);
@@ -178,13 +190,30 @@ async function fitLate(ctx: GpuContext, dir: RunDir, run: RunFile, spec: FusionS
     const probs = await unimodalProbs(ctx, run, dir.dir, pairs, image, audio);
     const labels = Uint8Array.from(pairs, (p) => p.label);
     const fit = fitLateFusion(probs.image, probs.audio, labels, { seed: run.seed });
-    writeJson(dir.path('fusion.json'), makeFusionSpec('late', spec.image, spec.audio, { late: { method: run.lateRule, fit } }));
+    writeJson(dir.path('fusion.json'), makeFusionSpec('late', image.spec, audio.spec, { late: { method: run.lateRule, fit } }));
     log(`late fusion fitted on ${pairs.length} pairs: temperatures image ${fit.temperatures.image.toFixed(3)}, audio ${fit.temperatures.audio.toFixed(3)}; image weight ${fit.imageWeight.toFixed(2)}`);
     log(`done: ${dir.dir} (fusion.json, pairing.json, image/, audio/)`);
     return 0;
   } finally {
     image.built.module.free();
     audio.built.module.free();
+  }
+}
+
+/**
+ * Trains late fusion's missing unimodal model in OUT/image or OUT/audio with `duet train
+ * image/audio`'s own session (same files); the audio model on the run's split, limits included.
+ */
+async function trainUnimodal(ctx: GpuContext, dir: RunDir, run: RunFile, task: 'image' | 'audio', spec: ModelSpec): Promise<number> {
+  const sub = new RunDir(dir.path(task));
+  const unimodal: RunConfig = { task, model: spec.model, seed: run.seed, audioDir: run.audioDir, mnistDir: run.mnistDir, limit: run.limit, testLimit: run.testLimit, memoryBudgetBytes: run.memoryBudgetBytes };
+  log(`training the ${task} model (${spec.model}, ${spec.recipe.epochs} epochs) in ${sub.dir}`);
+  if (task === 'audio') writeRunSplit(sub, run.audioDir, { split: dir.dir }, run.seed);
+  const prepared = task === 'audio' ? await prepareAudio(ctx, sub, unimodal, spec, true, log) : prepareImage(ctx, unimodal, spec, log);
+  try {
+    return await runSession({ ctx, dir: sub, run: unimodal, spec: prepared.spec, train: prepared.train, test: prepared.test, resume: false, log });
+  } finally {
+    prepared.dispose();
   }
 }
 
