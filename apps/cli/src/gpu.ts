@@ -16,6 +16,9 @@ export async function withGpu<T>(options: { adapter?: string }, body: (ctx: GpuC
   try {
     return await body(ctx);
   } finally {
+    // NOTE: Dawn on lavapipe can crash at exit when a device is destroyed with uploads still
+    // queued; wait for the queue first (its errors were already reported by the body).
+    await ctx.sync().catch(() => undefined);
     ctx.dispose();
   }
 }
