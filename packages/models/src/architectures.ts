@@ -5,7 +5,7 @@
  */
 import type { GpuContext } from '@duet/gpu';
 import {
-  BatchNorm2d, Conv2d, Dropout, Flatten, Linear, MaxPool2d, Module, ReLU, Sequential, mean, reshape, type Rng, type Tensor,
+  BatchNorm2d, Conv2d, Dropout, Flatten, GRU, Linear, MaxPool2d, Module, ReLU, Sequential, matmul, mean, reshape, Tensor, type Rng,
 } from '@duet/autograd';
 
 /** A model and the Dropout layers in it (the training loop sets their RNG counters per step). */
@@ -109,4 +109,40 @@ export function mnistCnn(ctx: GpuContext, input: readonly number[], rng: Rng, cl
     new Linear(ctx, 128, classes, { rng }),
   );
   return { module, dropouts };
+}
+
+export interface AudioGruOptions {
+  readonly hiddenSize: number;
+  readonly bidirectional: boolean;
+  readonly dropout: number;
+}
+
+// x: (B, 1, nMels, frames) -> (B, classes)
+/**
+ * The recurrent option the lab names: a GRU (torch.nn.GRU, batch_first, optionally
+ * bidirectional) reads the mel frames in time order, its outputs are averaged over time,
+ * then dropout and one Linear. State names: gru.weight_ih_l0 … (PyTorch's), classifier.*.
+ */
+export class AudioGru extends Module {
+  readonly gru: GRU;
+  readonly dropout: Dropout;
+  readonly classifier: Linear;
+
+  constructor(ctx: GpuContext, input: readonly number[], rng: Rng, options: AudioGruOptions, classes = 10) {
+    super(ctx);
+    const [, mels] = input;
+    this.gru = this.child('gru', new GRU(ctx, mels, options.hiddenSize, { bidirectional: options.bidirectional, rng }));
+    this.dropout = this.child('dropout', new Dropout(ctx, options.dropout, { rng }));
+    this.classifier = this.child('classifier', new Linear(ctx, options.hiddenSize * (options.bidirectional ? 2 : 1), classes, { rng }));
+  }
+
+  forward(x: Tensor): Tensor {
+    const [b, , mels, frames] = x.shape;
+    // (B, nMels, T)^T @ I -> (B, T, nMels): the batched matmul transposes (no transpose kernel).
+    const eye = new Float32Array(b * mels * mels);
+    for (let i = 0; i < b; i++) for (let j = 0; j < mels; j++) eye[i * mels * mels + j * mels + j] = 1;
+    const sequence = matmul(reshape(x, [b, mels, frames]), Tensor.from(this.ctx, eye, [b, mels, mels]), { transposeA: true }); // (B, T, nMels)
+    const pooled = mean(this.gru.forward(sequence), { axis: 1 }); // (B, D*H)
+    return this.classifier.forward(this.dropout.forward(pooled));
+  }
 }

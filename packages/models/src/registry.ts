@@ -6,8 +6,10 @@
  */
 import type { GpuContext } from '@duet/gpu';
 import { Rng } from '@duet/autograd';
-import { AudioCnn, labCnn, mnistCnn, type BuiltModel } from './architectures';
+import { AudioCnn, AudioGru, labCnn, mnistCnn, type BuiltModel } from './architectures';
 import { audioPreprocessing, inputShape, type Preprocessing } from './preprocessing';
+import { formatProblem, parseJson, SchemaError } from '@duet/data';
+import { modelSpecSchema } from './spec_schema';
 
 export type OptimizerName = 'sgd' | 'adam' | 'adamw';
 export type Task = 'audio' | 'image';
@@ -72,6 +74,19 @@ const AUDIO_CNN: ModelDef = {
   },
 };
 
+/** The lab's recurrent option: a bidirectional GRU over the frames of audio-cnn's features. */
+const AUDIO_GRU: ModelDef = {
+  name: 'audio-gru',
+  task: 'audio',
+  description: 'bidirectional GRU (64 per direction) over 40-mel 8 kHz log-mel frames, mean over time, dropout, linear',
+  recipe: { ...AUDIO_CNN.recipe, lr: 0.002 },
+  preprocessing: AUDIO_CNN.preprocessing,
+  build: (ctx, input, rng) => {
+    const module = new AudioGru(ctx, input, rng, { hiddenSize: 64, bidirectional: true, dropout: 0.3 });
+    return { module, dropouts: [module.dropout] };
+  },
+};
+
 /** The classic MNIST CNN with light augmentation (shifts of up to 2 pixels, rotations of up to 10 degrees). */
 const MNIST_CNN: ModelDef = {
   name: 'mnist-cnn',
@@ -82,7 +97,7 @@ const MNIST_CNN: ModelDef = {
   build: (ctx, input, rng) => mnistCnn(ctx, input, rng),
 };
 
-export const MODELS: readonly ModelDef[] = [LAB_CNN, AUDIO_CNN, MNIST_CNN];
+export const MODELS: readonly ModelDef[] = [LAB_CNN, AUDIO_CNN, AUDIO_GRU, MNIST_CNN];
 
 export function modelNames(task?: Task): string[] {
   return MODELS.filter((m) => !task || m.task === task).map((m) => m.name);
@@ -118,21 +133,22 @@ export function makeSpec(def: ModelDef, preprocessing: Preprocessing, recipe: Re
   return { format: FORMAT, model: def.name, inputShape: inputShape(preprocessing), preprocessing, labels, recipe };
 }
 
-/** Parses and checks model.json text; `file` names the source in errors. */
+/** Parses and checks model.json text against its schema; `file` names the source in errors (one line each). */
 export function parseSpec(text: string, file: string): ModelSpec {
   let spec: ModelSpec;
   try {
-    spec = JSON.parse(text) as ModelSpec;
+    spec = parseJson<ModelSpec>(text, file, modelSpecSchema(FORMAT, modelNames()));
   } catch (error) {
-    throw new ConfigError(`${file}: not JSON (${(error as Error).message})`);
+    if (error instanceof SchemaError) throw new ConfigError(error.message);
+    throw error;
   }
-  if (spec?.format !== FORMAT) throw new ConfigError(`${file}: format is ${JSON.stringify(spec?.format)}, not ${FORMAT}`);
-  getModel(spec.model);
-  if (!Array.isArray(spec.labels) || spec.labels.length < 2) throw new ConfigError(`${file}: labels must list at least two classes`);
-  const pre = spec.preprocessing;
-  if (pre?.kind !== 'audio' && pre?.kind !== 'image') throw new ConfigError(`${file}: preprocessing.kind must be audio or image`);
-  if (!(pre.stats?.std > 0) || !Number.isFinite(pre.stats.mean)) throw new ConfigError(`${file}: preprocessing.stats must hold a finite mean and a positive std`);
-  if (inputShape(pre).join() !== spec.inputShape.join()) throw new ConfigError(`${file}: inputShape [${spec.inputShape.join(', ')}] does not follow from its preprocessing`);
+  let shape: number[];
+  try {
+    shape = inputShape(spec.preprocessing);
+  } catch (error) {
+    throw new ConfigError(formatProblem(file, 'preprocessing', (error as Error).message)); // e.g. a clip shorter than nFft with center false
+  }
+  if (shape.join() !== spec.inputShape.join()) throw new ConfigError(formatProblem(file, 'inputShape', `[${spec.inputShape.join(', ')}] does not follow from its preprocessing ([${shape.join(', ')}])`));
   return spec;
 }
 

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { describeGpu, itGpu } from '@duet/gpu/testing';
-import { noGrad, Tensor } from '@duet/autograd';
+import { describeGpu, expectClose, itGpu, randomArray } from '@duet/gpu/testing';
+import { mean, noGrad, Rng, Tensor } from '@duet/autograd';
 import { fromData, toData } from '@duet/kernels';
-import { AudioFeaturizer, buildModel, getModel, inputShape, makeSpec, modelNames, normalizePixels, padOrTrimInto, parseSpec, type AudioPreprocessing } from '../src/index';
+import { AudioFeaturizer, AudioGru, buildModel, getModel, inputShape, makeSpec, modelNames, normalizePixels, padOrTrimInto, parseSpec, type AudioPreprocessing } from '../src/index';
 
 describe('registry and specs', () => {
   it('lists the models per task and refuses unknown names', () => {
-    expect(modelNames('audio')).toEqual(['lab-cnn', 'audio-cnn']);
+    expect(modelNames('audio')).toEqual(['lab-cnn', 'audio-cnn', 'audio-gru']);
     expect(modelNames('image')).toEqual(['mnist-cnn']);
     expect(() => getModel('resnet')).toThrow(/unknown model 'resnet'/);
   });
@@ -47,6 +47,7 @@ describeGpu('models on the GPU', (gpu) => {
     for (const [name, pre] of [
       ['lab-cnn', getModel('lab-cnn').preprocessing({ samples: 4800 })],
       ['audio-cnn', getModel('audio-cnn').preprocessing({ samples: 1200 })],
+      ['audio-gru', getModel('audio-gru').preprocessing({ samples: 1200 })],
       ['mnist-cnn', getModel('mnist-cnn').preprocessing()],
     ] as const) {
       const spec = makeSpec(getModel(name), pre, getModel(name).recipe, labels);
@@ -56,9 +57,23 @@ describeGpu('models on the GPU', (gpu) => {
       shapes[name] = [...noGrad(() => module.forward(x)).shape];
       if (name === 'lab-cnn') expect(module.namedState().map(([n]) => n)).toEqual(['0.weight', '0.bias', '2.weight', '2.bias', '5.weight', '5.bias']);
       if (name === 'audio-cnn') expect(module.namedState().map(([n]) => n).slice(0, 6)).toEqual(['features.0.weight', 'features.1.weight', 'features.1.bias', 'features.1.running_mean', 'features.1.running_var', 'features.4.weight']);
+      if (name === 'audio-gru') expect(module.namedState().map(([n]) => n).slice(0, 5)).toEqual(['gru.weight_ih_l0', 'gru.weight_hh_l0', 'gru.bias_ih_l0', 'gru.bias_hh_l0', 'gru.weight_ih_l0_reverse']);
       if (name === 'mnist-cnn') expect(module.namedState().find(([n]) => n === '7.weight')![1].shape).toEqual([128, 9216]);
     }
-    expect(shapes).toEqual({ 'lab-cnn': [3, 10], 'audio-cnn': [3, 10], 'mnist-cnn': [3, 10] });
+    expect(shapes).toEqual({ 'lab-cnn': [3, 10], 'audio-cnn': [3, 10], 'audio-gru': [3, 10], 'mnist-cnn': [3, 10] });
+  });
+
+  itGpu('audio-gru reads the frames in time order: its batched-matmul transpose equals a host transpose', async () => {
+    const ctx = gpu();
+    const model = new AudioGru(ctx, [1, 5, 7], new Rng(2), { hiddenSize: 4, bidirectional: true, dropout: 0 }).eval();
+    const x = randomArray(2 * 5 * 7, 11); // (B, 1, nMels, T) = (2, 1, 5, 7)
+    const xt = new Float32Array(x.length); // (B, T, nMels)
+    for (let b = 0; b < 2; b++) for (let m = 0; m < 5; m++) for (let t = 0; t < 7; t++) xt[b * 35 + t * 5 + m] = x[b * 35 + m * 7 + t];
+    const [y, expected] = noGrad(() => [
+      model.forward(Tensor.from(ctx, x, [2, 1, 5, 7])),
+      model.classifier.forward(mean(model.gru.forward(Tensor.from(ctx, xt, [2, 7, 5])), { axis: 1 })),
+    ]);
+    expectClose(await y.toArray(), await expected.toArray(), 1e-6, 1e-5);
   });
 
   itGpu('per-utterance normalisation gives the features of each clip mean 0 and std 1', async () => {
