@@ -23,7 +23,7 @@ export {
   type SplitStrategy,
 } from './split';
 export { escapesBase, formatSplitCsv, isAbsolutePath, parseSplitCsv, type SplitRow } from './split_csv';
-export { checkValue, escapeControl, formatProblem, jsonDepth, parseJson, SchemaError, showValue, type ParseOptions, type Schema } from './schema';
+export { checkValue, escapeControl, formatProblem, jsonDepth, parseJson, SchemaError, showValue, type ObjectSchema, type ParseOptions, type Schema } from './schema';
 export { batchCount, epochBatches, wavBatches, type EpochOptions, type WavBatch, type WavBatchOptions, type WavItem } from './batching';
 export { readTar, type TarEntry, type TarEntryType } from './tar';
 export { centreOfMass, MNIST_BOX, MNIST_SIZE, mnistStyle, type MnistStyle, type MnistStyleOptions, type RgbaImage } from './mnist_style';
