@@ -103,14 +103,18 @@ describe.skipIf(!haveData)('duet train fusion / eval fusion / sweep', () => {
     expect(json(join(out, 'fusion.json')).options.modalityDropout).toBe(0.5);
   }, LONG);
 
-  it('refuses late fusion without the two models and an eval of a folder that is no run', () => {
-    const late = duet(['train', 'fusion', '--fusion', 'late', ...TINY, '--out', at('late-bad')]);
-    expect(late.status).toBe(2);
-    expect(late.stderr).toMatch(/--fusion late combines trained models: give --image-model RUN and --audio-model RUN/);
+  it('trains late fusion\'s own unimodal models when none are given, and refuses an eval of a folder that is no run', () => {
+    const out = at('late-own');
+    ok(['train', 'fusion', '--fusion', 'late', '--late-rule', 'vote', '--epochs', '1', ...TINY, '--out', out]);
+    for (const f of ['image/model.json', 'image/model.safetensors', 'image/metrics.jsonl', 'audio/model.json', 'audio/metrics.jsonl', 'audio/train.csv', 'fusion.json', 'pairing.json']) expect(existsSync(join(out, f)), f).toBe(true);
+    const spec = json(join(out, 'fusion.json'));
+    expect(spec.late.method).toBe('vote');
+    expect(spec.late.fit.temperatures.image).toBeGreaterThan(0);
+    expect(spec.audio.model).toBe('audio-cnn');
     const bad = duet(['eval', 'fusion', '--model', at('image'), '--out', at('bad-eval')]);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/run\.json and fusion\.json are needed there/);
-  });
+  }, LONG);
 
   it('sweeps late rules into a leaderboard, skipping finished runs when rerun', () => {
     const grid = at('grid.json');
