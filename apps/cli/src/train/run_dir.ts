@@ -9,7 +9,9 @@ import { join } from 'node:path';
 import type { Module, Optimizer } from '@duet/autograd';
 import { decodeCheckpoint, saveCheckpoint, saveWeights, writeFileAtomic, type CheckpointContents } from '@duet/autograd/node';
 import type { ModelSpec } from '@duet/models';
+import { CliError } from '../errors';
 import { confusionPng, curvesPng } from '../plot/charts';
+import { checkpointFs } from './checkpoint_faults';
 import type { EpochLine, Summary } from './metrics';
 
 /** What a run is, as the checkpoint keeps it: enough to rebuild data, model and optimizer. */
@@ -67,7 +69,15 @@ export class RunDir {
 
   async saveCheckpoint(module: Module, optimizer: Optimizer, epochsDone: number, config: CheckpointConfig): Promise<void> {
     const rng: RngState = { seed: config.run.seed, nextEpoch: epochsDone };
-    await saveCheckpoint(this.checkpoint, { module, optimizer, epoch: epochsDone, rng, config });
+    const previous = this.hasCheckpoint() ? `${this.checkpoint} still holds epoch ${epochsDone - 1}` : 'no checkpoint was written';
+    try {
+      await saveCheckpoint(this.checkpoint, { module, optimizer, epoch: epochsDone, rng, config }, checkpointFs());
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (typeof code !== 'string') throw error;
+      // The write is atomic: a full disk (ENOSPC) or any other file error leaves the previous checkpoint whole.
+      throw new CliError(`could not write the checkpoint of epoch ${epochsDone} (${(error as Error).message.split('\n')[0]}): ${previous}; free space and continue with --resume --out ${this.dir}`, 1);
+    }
   }
 
   /** metrics.jsonl from the history (on resume, so it matches the checkpoint exactly). */
