@@ -231,7 +231,9 @@ async function trainNetwork(ctx: GpuContext, dir: RunDir, run: RunFile, spec: Fu
       const saved = decodeCheckpoint(new Uint8Array(readFileSync(dir.checkpoint)), dir.checkpoint);
       built.module.loadStateDict(saved.model);
       if (saved.optimizer) optimizer.loadStateDict(saved.optimizer);
-      history = [...(saved.config as unknown as FusionCheckpointConfig).history];
+      const config = saved.config as Partial<FusionCheckpointConfig> | null;
+      if (!Array.isArray(config?.history)) throw new CliError(`${dir.checkpoint}: not a checkpoint of \`duet train fusion\` (no metrics history)`);
+      history = [...config.history];
       startEpoch = saved.epoch;
       dir.writeMetrics(history);
       log(`resuming ${dir.dir} after epoch ${startEpoch} of ${recipe.epochs}`);
@@ -263,7 +265,7 @@ async function trainNetwork(ctx: GpuContext, dir: RunDir, run: RunFile, spec: Fu
           onEpoch: async (epoch, line, test) => {
             history.push(line);
             const config: FusionCheckpointConfig = { run, history };
-            await saveCheckpoint(dir.checkpoint, { module: built.module, optimizer, epoch: epoch + 1, rng: { seed: run.seed, nextEpoch: epoch + 1 }, config: config as unknown as Record<string, unknown> });
+            await saveCheckpoint(dir.checkpoint, { module: built.module, optimizer, epoch: epoch + 1, rng: { seed: run.seed, nextEpoch: epoch + 1 }, config });
             dir.appendMetrics(line);
             await saveWeights(dir.path('model.safetensors'), built.module);
             await dir.saveFigures(history, test, loopSpec, title);
