@@ -3,6 +3,7 @@ export * from './op';
 export * from './registry';
 export * from './ops/batch_norm2d/index';
 export * from './ops/binary/index';
+export * from './ops/check_finite/index';
 export * from './ops/concat/index';
 export * from './ops/conv2d/index';
 export * from './ops/cross_entropy/index';

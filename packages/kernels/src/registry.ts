@@ -6,6 +6,7 @@
 import type { OpDef } from './op';
 import { batchNorm2dOp } from './ops/batch_norm2d/index';
 import { binaryOp } from './ops/binary/index';
+import { checkFiniteOp } from './ops/check_finite/index';
 import { concatOp } from './ops/concat/index';
 import { conv2dOp } from './ops/conv2d/index';
 import { crossEntropyOp } from './ops/cross_entropy/index';
@@ -42,4 +43,5 @@ export const ops: readonly OpDef[] = [
   specAugmentOp,
   imageAugmentOp,
   mixupOp,
+  checkFiniteOp,
 ];
