@@ -27,8 +27,8 @@ export interface Recipe {
   readonly epochs: number;
   /** 'cosine': CosineAnnealingLR over the run's epochs (to 0); 'none': constant. */
   readonly schedule: 'none' | 'cosine';
-  /** Augmentation of the training batches: MNIST shifts and rotations, or waveform shift, gain, noise and speed on the GPU. */
-  readonly augment: 'none' | 'mnist-affine' | 'wave';
+  /** Augmentation of the training batches: MNIST shifts and rotations; waveform shift, gain, noise and speed on the GPU (+ SpecAugment masks). */
+  readonly augment: 'none' | 'mnist-affine' | 'wave' | 'wave+spec';
 }
 
 export interface ModelDef {
@@ -59,7 +59,7 @@ const AUDIO_CNN: ModelDef = {
   name: 'audio-cnn',
   task: 'audio',
   description: '4 conv blocks (BN, ReLU, max pool) + global pooling + dropout on 40-mel 8 kHz log-mels, per-utterance normalised',
-  recipe: { optimizer: 'adam', lr: 0.003, momentum: 0, weightDecay: 0, batchSize: 32, dropLast: true, epochs: 30, schedule: 'cosine', augment: 'wave' },
+  recipe: { optimizer: 'adam', lr: 0.003, momentum: 0, weightDecay: 0, batchSize: 32, dropLast: true, epochs: 30, schedule: 'cosine', augment: 'wave+spec' },
   preprocessing: ({ samples = 8000 } = {}) =>
     audioPreprocessing({
       sampleRate: 8000,

@@ -84,6 +84,8 @@ export function loadClips(items: readonly AudioItem[], indices: ArrayLike<number
 
 /** Augments a batch of padded waveforms (B, samples) on the GPU; returns a new array. */
 export type WaveAugmenter = (waves: GpuArray, step: number) => GpuArray;
+/** Augments a batch of features (B, 1, F, T) on the GPU (masks); returns a new array. */
+export type FeatureAugmenter = (features: GpuArray, step: number) => GpuArray;
 
 export interface AudioDatasetOptions {
   /** GPU bytes this set may keep resident; beyond it, batches stream from disk. */
@@ -92,6 +94,8 @@ export interface AudioDatasetOptions {
   readonly chunkBytes: number;
   /** Training-time waveform augmentation (features are then computed per batch). */
   readonly augment?: WaveAugmenter;
+  /** Training-time feature augmentation, after the features (resident or not). */
+  readonly maskFeatures?: FeatureAugmenter;
   /** Clips decoded and featurised per submit while filling the store. */
   readonly group?: number;
   /** Sum of every feature value (for the dataset mean), computed while filling. */
@@ -168,6 +172,14 @@ export class AudioDataset implements Dataset {
   }
 
   batch(indices: Uint32Array, augmentStep: number | null): GpuArray {
+    const features = this.features(indices, augmentStep);
+    if (augmentStep === null || !this.options.maskFeatures) return features;
+    const masked = this.options.maskFeatures(features, augmentStep);
+    free(this.ctx, features);
+    return masked;
+  }
+
+  private features(indices: Uint32Array, augmentStep: number | null): GpuArray {
     const { pre } = this.featurizer;
     let waves: GpuArray;
     if (this.store && this.holds === 'features') return this.store.gather(indices);

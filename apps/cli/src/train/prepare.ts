@@ -15,7 +15,7 @@ import { CliError } from '../errors';
 import { AudioDataset, ImageDataset, type AudioItem, type Dataset } from './datasets';
 import { MNIST_AFFINE } from './image_augment';
 import type { RunConfig, RunDir } from './run_dir';
-import { waveAugmenter } from './wave_augment';
+import { featureMasker, waveAugmenter } from './wave_augment';
 
 export const LABELS = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
 /** Bytes per feature chunk buffer: well under lavapipe's 128 MB maxStorageBufferBindingSize. */
@@ -83,10 +83,12 @@ export async function prepareAudio(ctx: GpuContext, dir: RunDir, run: RunConfig,
   const featurizer = new AudioFeaturizer(ctx, pre);
   if (featurizer.warning) log(`warning (as torchaudio): ${featurizer.warning}`);
   const wantSum = measureStats && pre.normalization === 'dataset';
-  const augment = spec.recipe.augment === 'wave' ? waveAugmenter(ctx, run.seed) : undefined;
+  const { augment: kind } = spec.recipe;
+  const augment = kind === 'wave' || kind === 'wave+spec' ? waveAugmenter(ctx, run.seed) : undefined;
+  const maskFeatures = kind === 'wave+spec' ? featureMasker(ctx, run.seed) : undefined;
   const budget = { budgetBytes: run.memoryBudgetBytes / 2, chunkBytes: Math.min(CHUNK_BYTES, ctx.limits.maxStorageBufferBindingSize) };
   const started = performance.now();
-  const train = await AudioDataset.create(ctx, items.train, featurizer, { ...budget, augment, wantSum });
+  const train = await AudioDataset.create(ctx, items.train, featurizer, { ...budget, augment, maskFeatures, wantSum });
   const test = await AudioDataset.create(ctx, items.test, featurizer, budget);
   log(`data: ${train.size} training and ${test.size} test recordings, ${train.mode}, features ${pre.mel.nMels} mels x ${spec.inputShape[2]} frames (${((performance.now() - started) / 1000).toFixed(1)} s)`);
   let final = spec;
