@@ -10,8 +10,9 @@
 import type { GpuContext } from '@duet/gpu';
 import { Adam, AdamW, cosineLr, crossEntropy, noGrad, Scope, SGD, Tensor, type Optimizer } from '@duet/autograd';
 import { batchCount, epochBatches } from '@duet/data';
-import { empty, free, type GpuArray } from '@duet/kernels';
+import { checkFinite, empty, free, zeros, type GpuArray } from '@duet/kernels';
 import { normalizeInput, type BuiltModel, type InputStats, type ModelSpec, type Recipe } from '@duet/models';
+import { CliError } from '../errors';
 import type { Dataset } from './datasets';
 import { summarize, type EpochLine, type Summary } from './metrics';
 import { Progress } from './progress';
@@ -60,6 +61,8 @@ export async function trainLoop(args: LoopArgs): Promise<'done' | 'interrupted'>
   if (steps === 0) throw new Error(`the training set has ${train.size} examples, fewer than one batch of ${recipe.batchSize}`);
   const logits = empty(ctx, [steps * recipe.batchSize * classes], 'epoch.logits'); // (N', C)
   const losses = empty(ctx, [steps], 'epoch.losses');
+  // Per step: OUTPUT_BIT / LOSS_BIT / GRAD_BIT set on the GPU when its logits / loss / a gradient held NaN or Inf.
+  const nonFinite = zeros(ctx, [steps], 'epoch.nonFinite', 'u32');
   try {
     for (let epoch = args.startEpoch; epoch < recipe.epochs; epoch++) {
       const started = performance.now();
@@ -68,22 +71,25 @@ export async function trainLoop(args: LoopArgs): Promise<'done' | 'interrupted'>
       const order: number[] = [];
       const sizes: number[] = [];
       args.progress?.start(epoch, recipe.epochs, steps * recipe.batchSize);
+      ctx.clear(nonFinite.buffer);
       let step = 0;
       for (const indices of epochBatches(train.size, { batchSize: recipe.batchSize, seed, epoch, dropLast: recipe.dropLast })) {
         const globalStep = epoch * steps + step;
         for (const d of built.dropouts) d.calls = globalStep;
-        trainStep(ctx, args, indices, globalStep, stats, { logits: logits.buffer, at: order.length * classes }, { losses: losses.buffer, step });
+        trainStep(ctx, args, indices, globalStep, stats, { logits: logits.buffer, at: order.length * classes }, { losses: losses.buffer, step }, nonFinite);
         order.push(...indices);
         sizes.push(indices.length);
         step++;
         if (args.progress && (step % args.progress.every === 0 || step === steps)) {
           const recent = await ctx.readFloat32(losses.buffer, step);
+          await stopIfNonFinite(ctx, nonFinite, step, epoch, steps, optimizer.lr);
           args.progress.update(order.length, weightedMean(recent, sizes));
         }
         if (hooks.shouldStop()) return 'interrupted';
       }
       const trainSeconds = (performance.now() - started) / 1000;
       const lossValues = await ctx.readFloat32(losses.buffer, steps);
+      await stopIfNonFinite(ctx, nonFinite, steps, epoch, steps, optimizer.lr);
       const labels = Uint8Array.from(order, (i) => train.labels[i]);
       const trainSummary = summarize(await ctx.readFloat32(logits.buffer, order.length * classes), labels, classes);
       const testSummary = summarize(await evaluateLogits(ctx, built, stats, test, recipe.batchSize, classes), test.labels, classes);
@@ -98,6 +104,8 @@ export async function trainLoop(args: LoopArgs): Promise<'done' | 'interrupted'>
         seconds: round(seconds, 3),
         samples_per_s: round(order.length / trainSeconds, 1),
       };
+      // The test set's logits overflow (NaN loss) before the training loss does: weights this far gone are not saved.
+      if (!Number.isFinite(line.test_loss) && testSummary.count > 0) throw nonFiniteError(`epoch ${epoch + 1}: the test loss is ${line.test_loss} (the model's outputs overflowed)`, epoch, false, optimizer.lr);
       await hooks.onEpoch(epoch, line, testSummary);
       if (hooks.shouldStop() && epoch + 1 < recipe.epochs) return 'interrupted';
     }
@@ -105,7 +113,33 @@ export async function trainLoop(args: LoopArgs): Promise<'done' | 'interrupted'>
   } finally {
     free(ctx, logits);
     free(ctx, losses);
+    free(ctx, nonFinite);
   }
+}
+
+const LOSS_BIT = 1;
+const GRAD_BIT = 2;
+const OUTPUT_BIT = 4;
+
+/**
+ * Reads the first `count` steps' non-finite flags (with the metrics, never inside a step) and
+ * stops the run at the first flagged step. The checkpoint of the last finished epoch is left
+ * as it is: nothing of this epoch has been saved yet.
+ */
+async function stopIfNonFinite(ctx: GpuContext, flags: GpuArray, count: number, epoch: number, steps: number, lr: number): Promise<void> {
+  const bits = await ctx.readUint32(flags.buffer, count);
+  const at = bits.findIndex((b) => b !== 0);
+  if (at < 0) return;
+  const what = [bits[at] & OUTPUT_BIT ? 'the outputs' : '', bits[at] & LOSS_BIT ? 'the loss' : '', bits[at] & GRAD_BIT ? 'a gradient' : ''].filter(Boolean).join(', ');
+  throw nonFiniteError(`step ${epoch * steps + at + 1} (epoch ${epoch + 1}, batch ${at + 1} of ${steps}): ${what} became NaN or infinite`, epoch, epoch * steps + at === 0, lr);
+}
+
+/** The one-line error that stops a run at a non-finite value: where, the likely cause, and what the checkpoint holds. */
+function nonFiniteError(where: string, epoch: number, firstStep: boolean, lr: number): CliError {
+  // Before the first update only the data (or the initial weights) can be at fault.
+  const cause = firstStep ? 'bad input (NaN or Inf in the data of the first batch)' : `a learning rate too high (lr ${lr}: try a smaller --lr), or bad input`;
+  const kept = epoch > 0 ? `the checkpoint of epoch ${epoch} stays the newest` : 'no epoch finished, so there is no checkpoint';
+  return new CliError(`training stopped at ${where}; likely cause: ${cause}; ${kept}`, 1);
 }
 
 /** One training step, recorded and submitted once: batch, forward, loss, backward, update, metric copies. */
@@ -117,6 +151,7 @@ function trainStep(
   stats: InputStats,
   logitsOut: { logits: GPUBuffer; at: number },
   lossOut: { losses: GPUBuffer; step: number },
+  nonFinite: GpuArray,
 ): void {
   const { built, optimizer, train } = args;
   const labels = Uint32Array.from(indices, (i) => train.labels[i]);
@@ -126,6 +161,9 @@ function trainStep(
     const out = built.module.forward(normalizeInput(x, stats)); // (B, classes)
     const loss = crossEntropy(out, labels);
     loss.backward();
+    checkFinite(ctx, out.data, nonFinite, lossOut.step, OUTPUT_BIT);
+    checkFinite(ctx, loss.data, nonFinite, lossOut.step, LOSS_BIT);
+    for (const p of built.module.parameters()) if (p.grad) checkFinite(ctx, p.grad, nonFinite, lossOut.step, GRAD_BIT);
     ctx.copy(out.data.buffer, logitsOut.logits, 4 * out.data.shape.reduce((a, b) => a * b, 1), 0, 4 * logitsOut.at);
     ctx.copy(loss.data.buffer, lossOut.losses, 4, 0, 4 * lossOut.step);
   });
