@@ -15,6 +15,7 @@ import { normalizeInput, type BuiltModel, type InputStats, type ModelSpec, type 
 import { CliError } from '../errors';
 import type { Dataset } from './datasets';
 import { summarize, type EpochLine, type Summary } from './metrics';
+import { loseDeviceForTest } from './test_faults';
 import { Progress } from './progress';
 
 export function makeOptimizer(built: BuiltModel, recipe: Recipe): Optimizer {
@@ -75,6 +76,7 @@ export async function trainLoop(args: LoopArgs): Promise<'done' | 'interrupted'>
       let step = 0;
       for (const indices of epochBatches(train.size, { batchSize: recipe.batchSize, seed, epoch, dropLast: recipe.dropLast })) {
         const globalStep = epoch * steps + step;
+        await loseDeviceForTest(ctx, globalStep);
         for (const d of built.dropouts) d.calls = globalStep;
         trainStep(ctx, args, indices, globalStep, stats, { logits: logits.buffer, at: order.length * classes }, { losses: losses.buffer, step }, nonFinite);
         order.push(...indices);

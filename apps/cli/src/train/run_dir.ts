@@ -11,7 +11,7 @@ import { decodeCheckpoint, saveCheckpoint, saveWeights, writeFileAtomic, type Ch
 import type { ModelSpec } from '@duet/models';
 import { CliError } from '../errors';
 import { confusionPng, curvesPng } from '../plot/charts';
-import { checkpointFs } from './checkpoint_faults';
+import { checkpointFs } from './test_faults';
 import type { EpochLine, Summary } from './metrics';
 
 /** What a run is, as the checkpoint keeps it: enough to rebuild data, model and optimizer. */
