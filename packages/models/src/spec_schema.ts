@@ -71,7 +71,7 @@ const RECIPE: Schema = {
     dropLast: { type: 'boolean' },
     epochs: { type: 'number', integer: true, min: 0, max: 1e6 },
     schedule: { type: 'string', enum: ['none', 'cosine'] },
-    augment: { type: 'string', enum: ['none', 'mnist-affine', 'wave'] },
+    augment: { type: 'string', enum: ['none', 'mnist-affine', 'wave', 'wave+spec'] },
   },
 };
 
