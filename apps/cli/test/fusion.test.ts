@@ -6,13 +6,14 @@
  * seed, resume of a finished run, the sweep's leaderboard and its skipping of finished runs.
  * No accuracy assertions: the runs are far too small.
  */
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parsePairingJson } from '@duet/data';
 import { parseFusionSpec, robustnessConditions } from '@duet/models';
-import { duet } from './cli';
+import { DUET, duet } from './cli';
 
 const DATA = resolve(__dirname, '../../../../shared/data');
 const haveData = existsSync(join(DATA, 'fsdd', 'recordings', '0_george_0.wav'));
@@ -101,6 +102,33 @@ describe.skipIf(!haveData)('duet train fusion / eval fusion / sweep', () => {
     expect(json(join(out, 'run.json'))).toMatchObject({ fusion: 'early', augment: false, modalityDropout: 0.5, pretrained: { image: false, audio: false } });
     expect(existsSync(join(out, 'image'))).toBe(false);
     expect(json(join(out, 'fusion.json')).options.modalityDropout).toBe(0.5);
+  }, LONG);
+
+  it('resumes a killed run to the same metrics and weights as an uninterrupted one', async () => {
+    const args = (out: string) => ['train', 'fusion', '--fusion', 'early', '--epochs', '2', ...TINY, '--out', out];
+    ok(args(at('whole')));
+    const child = spawn(process.execPath, [DUET, ...args(at('killed'))], { stdio: 'ignore' });
+    await new Promise<void>((done) => {
+      const timer = setInterval(() => {
+        const file = at('killed', 'metrics.jsonl');
+        if (existsSync(file) && readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).length >= 1) {
+          clearInterval(timer);
+          child.kill('SIGKILL');
+        }
+      }, 20);
+      child.on('exit', () => {
+        clearInterval(timer);
+        done();
+      });
+    });
+    ok(['train', 'fusion', '--fusion', 'early', '--resume', '--out', at('killed')]);
+    const metrics = (dir: string) => readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => {
+      const { seconds, samples_per_s, ...rest } = JSON.parse(l);
+      return rest;
+    });
+    expect(metrics(at('killed'))).toHaveLength(2);
+    expect(metrics(at('killed'))).toEqual(metrics(at('whole')));
+    expect(readFileSync(at('killed', 'model.safetensors')).equals(readFileSync(at('whole', 'model.safetensors')))).toBe(true);
   }, LONG);
 
   it('trains late fusion\'s own unimodal models when none are given, and refuses an eval of a folder that is no run', () => {
