@@ -134,6 +134,7 @@ describe.skipIf(!haveData)('duet train killed and resumed (issue 8, part 2)', ()
     const finish = spawnSync(process.execPath, [DUET, ...trainArgs(split, out, epoch > 0)], { encoding: 'utf8', timeout: 120_000 });
     expect(finish.status, finish.stderr).toBe(0);
     expect(checkpointEpoch(out)).toBe(EPOCHS);
+    expect(tempCheckpoint(out), 'temp files of killed writes are removed on resume').toBe(false);
     expect(metricLines(out).map((l) => l.epoch)).toEqual([1, 2, 3, 4, 5, 6]);
     expect(metricLines(out)).toEqual(metricLines(whole));
     expect(readFileSync(join(out, 'model.safetensors')).equals(readFileSync(join(whole, 'model.safetensors')))).toBe(true);

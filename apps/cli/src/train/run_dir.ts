@@ -4,7 +4,7 @@
  * (weights, optimizer state, epoch, RNG state, the full run config and the metrics history,
  * written atomically after every epoch).
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Module, Optimizer } from '@duet/autograd';
 import { decodeCheckpoint, saveCheckpoint, saveWeights, writeFileAtomic, type CheckpointContents } from '@duet/autograd/node';
@@ -61,6 +61,8 @@ export class RunDir {
   }
 
   readCheckpoint(): CheckpointContents & { config: CheckpointConfig } {
+    // A run killed inside a checkpoint write leaves its temp file behind (as large as the checkpoint).
+    for (const name of readdirSync(this.dir)) if (/^\.(checkpoint|model)\.safetensors\.[0-9a-f]+\.tmp$/.test(name)) rmSync(this.path(name), { force: true });
     const contents = decodeCheckpoint(new Uint8Array(readFileSync(this.checkpoint)), this.checkpoint);
     const config = contents.config as CheckpointConfig | null;
     if (!config?.run || !config.spec || !Array.isArray(config.history)) throw new Error(`${this.checkpoint}: not a checkpoint of \`duet train\` (no run config)`);
