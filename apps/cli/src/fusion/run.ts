@@ -14,7 +14,7 @@ import { AudioFeaturizer, buildModel, parseSpec, type AudioPreprocessing, type B
 import { CliError } from '../errors';
 import { AudioDataset, ImageDataset, type AudioItem, type Dataset } from '../train/datasets';
 import { MNIST_AFFINE } from '../train/image_augment';
-import { waveAugmenter } from '../train/wave_augment';
+import { featureMasker, waveAugmenter } from '../train/wave_augment';
 import { PairedDataset, pairRows } from './paired';
 
 /** Everything a fusion run needs to rebuild its data and model (run.json, and the checkpoint's config). */
@@ -149,8 +149,9 @@ export async function preparePairs(ctx: GpuContext, out: string, run: FusionRunC
   const testPairs = pairsOf(pairing, 'test');
   const trainClips = clipSet(trainPairs, files);
   const testClips = clipSet(testPairs, files);
-  const augment = run.augment ? waveAugmenter(ctx, run.seed) : undefined;
-  const audioTrain = await AudioDataset.create(ctx, trainClips.items, featurizer, { ...budget, augment });
+  // audio-cnn's own augmentation: waveform (shift, gain, noise, speed) then SpecAugment masks.
+  const augment = run.augment ? { augment: waveAugmenter(ctx, run.seed), maskFeatures: featureMasker(ctx, run.seed) } : {};
+  const audioTrain = await AudioDataset.create(ctx, trainClips.items, featurizer, { ...budget, ...augment });
   const audioTest = await AudioDataset.create(ctx, testClips.items, featurizer, budget);
   const sizes = { image: image.inputShape.reduce((a, b) => a * b, 1), audio: audio.inputShape.reduce((a, b) => a * b, 1) };
   const pack = (pairs: readonly Pair[], imageSet: Dataset, audioSet: Dataset, index: Map<string, number>) => {
