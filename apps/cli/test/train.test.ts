@@ -150,6 +150,8 @@ describe.skipIf(!haveData)('duet train audio / duet eval', () => {
     expect(duet(['train', 'audio', '--model', 'mnist-cnn', '--out', out]).status).toBe(2);
     expect(duet(['train', 'audio', '--split', split, '--strategy', 'random', '--audio-dir', DATA, '--out', out]).stderr).toMatch(/either --split DIR or --strategy/);
     expect(duet(['eval', '--model', out]).stderr).toMatch(/model.json and model.safetensors are needed/);
+    const speakers = duet(['train', 'audio', '--test-speakers', 'theo', '--audio-dir', DATA, '--out', out]);
+    expect([speakers.status, speakers.stderr.trim().split('\n').pop()]).toEqual([2, 'duet: --test-speakers applies to --strategy speaker only']);
   }, 300_000);
 });
 

@@ -126,6 +126,9 @@ export function registerTrain(program: Command): void {
     runCommand(() =>
       train(o, 'audio', (dir) => {
         if (o.split && o.strategy) throw new CliError('give either --split DIR or --strategy, not both');
+        const strategy = o.split ? undefined : (o.strategy ?? 'random');
+        if (o.testFraction !== undefined && strategy !== 'random') throw new CliError('--test-fraction applies to --strategy random only');
+        if (o.testSpeakers && strategy !== 'speaker') throw new CliError('--test-speakers applies to --strategy speaker only');
         const spec = newSpec(o.model, 'audio', recipeOverrides(o), o.padSamples);
         const audioDir = writeRunSplit(dir, o.audioDir ?? '', { split: o.split, strategy: o.strategy, testSpeakers: o.testSpeakers, testFraction: o.testFraction }, o.seed);
         const run: RunConfig = { task: 'audio', model: o.model, seed: o.seed, audioDir, limit: o.limit, testLimit: o.testLimit, memoryBudgetBytes: Math.round(o.memoryBudget * 2 ** 20) };
