@@ -137,11 +137,12 @@ export function makeSpec(def: ModelDef, preprocessing: Preprocessing, recipe: Re
 export function parseSpec(text: string, file: string): ModelSpec {
   let spec: ModelSpec;
   try {
-    spec = parseJson<ModelSpec>(text, file, modelSpecSchema(FORMAT, modelNames()));
+    spec = parseJson<ModelSpec>(text, file, modelSpecSchema(FORMAT));
   } catch (error) {
     if (error instanceof SchemaError) throw new ConfigError(error.message);
     throw error;
   }
+  if (!modelNames().includes(spec.model)) throw new ConfigError(formatProblem(file, 'model', `unknown model '${spec.model}' (known: ${modelNames().join(', ')})`));
   let shape: number[];
   try {
     shape = inputShape(spec.preprocessing);

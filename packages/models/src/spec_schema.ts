@@ -75,13 +75,14 @@ const RECIPE: Schema = {
   },
 };
 
-/** model.json's schema; `models` are the registered model names. */
-export function modelSpecSchema(format: string, models: readonly string[]): Schema {
+/** model.json's schema. */
+export function modelSpecSchema(format: string): Schema {
   return {
     type: 'object',
     properties: {
       format: { type: 'string', enum: [format] },
-      model: { type: 'string', enum: models },
+      // Checked against the registry by parseSpec, whose message names the known models.
+      model: { type: 'string', minLength: 1, maxLength: 100 },
       inputShape: { type: 'array', items: positiveInt(1 << 20), minItems: 3, maxItems: 3 },
       preprocessing: { type: 'tagged', key: 'kind', variants: { audio: AUDIO, image: IMAGE } },
       labels: { type: 'array', items: { type: 'string', minLength: 1, maxLength: 100 }, minItems: 2, maxItems: 1000 },

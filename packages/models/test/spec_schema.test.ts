@@ -30,7 +30,7 @@ describe('model.json schema (issue 8: findings of the model-json fuzz target)', 
     const { inputShape: _, ...noShape } = audio;
     expect(refusal(noShape)).toBe('run/model.json: inputShape: missing (must be an array)');
     expect(refusal({ ...audio, preprocessing: { ...audio.preprocessing, mel: undefined } })).toBe('run/model.json: preprocessing.mel: missing (must be an object)');
-    expect(refusal({ ...audio, model: 'resnet' })).toMatch(/^run\/model\.json: model: must be one of "lab-cnn", "audio-cnn"/);
+    expect(refusal({ ...audio, model: 'resnet' })).toMatch(/^run\/model\.json: model: unknown model 'resnet' \(known: lab-cnn, audio-cnn, /);
     expect(refusal({ ...image, preprocessing: { ...image.preprocessing, stats: { mean: 0, std: 0 } } })).toBe('run/model.json: preprocessing.stats.std: must be above 0, not 0');
     expect(refusal({ ...image, inputShape: [1, 28, 29] })).toBe('run/model.json: inputShape: [1, 28, 29] does not follow from its preprocessing ([1, 28, 28])');
     expect(refusal({ ...audio, preprocessing: { ...audioPre, samples: 10, mel: { ...audioPre.mel, center: false } }, inputShape: [1, 40, 1] })).toMatch(/^run\/model\.json: preprocessing: a clip of 10 samples is shorter than nFft 256/);
@@ -41,7 +41,8 @@ describe('model.json schema (issue 8: findings of the model-json fuzz target)', 
     expect(refusal(deep)).toBe('run/model.json: nested 100001 deep, more than the 16 allowed');
     expect(refusal({ ...audio, format: new Array(100_000).fill(7) })).toBe('run/model.json: format: must be one of "duet-model/1", not an array of 100000 items');
     expect(refusal({ ...audio, labels: ['a\u001b[2J', 'b'] })).toBe('run/model.json: labels[0]: holds a control character: "a\\u001b[2J"');
-    expect(refusal({ ...audio, model: 'x'.repeat(3000) })).toMatch(/^run\/model\.json: model: must be one of .*, not "x{39}\.\.\."$/);
+    expect(refusal({ ...audio, model: 'x'.repeat(3000) })).toBe('run/model.json: model: must have at most 100 characters, not 3000');
+    expect(refusal({ ...audio, model: 'x\u001b[2J' })).toBe('run/model.json: model: holds a control character: "x\\u001b[2J"');
     const notJson = refusal('{"format":\n\u0007');
     expect(notJson).toMatch(/^run\/model\.json: not JSON \(/);
     expect(notJson).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
