@@ -87,12 +87,17 @@ describe('bundle format checks (no GPU)', () => {
   const cases: [string, Uint8Array, RegExp][] = [
     ['a newer format', edit((c) => ({ ...c, format: 'duet-bundle/9' })), /^m\.bundle: bundle format is "duet-bundle\/9", this version of Duet reads duet-bundle\/1$/],
     ['no config', serializeSafetensors(tensors), /^m\.bundle: not a Duet model bundle \(no "duet\.bundle" in its metadata/],
-    ['a config that is not JSON', serializeSafetensors(tensors, { [BUNDLE_KEY]: '{' }), /^m\.bundle: the bundle config is not JSON/],
-    ['an unknown kind', edit((c) => ({ ...c, kind: 'telepathy' })), /^m\.bundle: kind "telepathy" is not one of image, audio, early/],
+    ['a config that is not JSON', serializeSafetensors(tensors, { [BUNDLE_KEY]: '{' }), /^m\.bundle: not JSON \(/],
+    ['an unknown kind', edit((c) => ({ ...c, kind: 'telepathy' })), /^m\.bundle: kind: must be one of "image", "audio", "early", .*, not "telepathy"$/],
     ['an unknown architecture', edit((c) => ({ ...c, image: { ...(c.image as object), model: 'resnet-9000' } })), /unknown model 'resnet-9000'/],
-    ['missing labels', edit((c) => ({ ...c, labels: ['0', '1'] })), /^m\.bundle: labels must list the 10 class names$/],
+    ['missing labels', edit((c) => ({ ...c, labels: ['0', '1'] })), /^m\.bundle: labels: must have at least 10 items, not 2$/],
     ['a unimodal bundle without its model', edit((c) => ({ ...c, image: null })), /^m\.bundle: an image bundle needs its "image" model$/],
     ['a fusion kind without its spec', edit((c) => ({ ...c, kind: 'attention', audio: specOf('audio-cnn') })), /^m\.bundle: a attention fusion bundle needs its "fusion" spec$/],
+    ['an unknown field', edit((c) => ({ ...c, weights: 'pickle' })), /^m\.bundle: weights: unknown field \(known: format, kind, labels, image, audio, fusion\)$/],
+    ['a newer format with new fields', edit((c) => ({ ...c, format: 'duet-bundle/2', quantised: true })), /^m\.bundle: bundle format is "duet-bundle\/2", this version of Duet reads duet-bundle\/1$/],
+    ['a huge size in the embedded spec', edit((c) => ({ ...c, image: { ...(c.image as object), inputShape: [1, 1e9, 28] } })), /^m\.bundle: image\.inputShape\[1\]: must be at most 1048576, not 1000000000$/],
+    ['a deeply nested config', serializeSafetensors(tensors, { [BUNDLE_KEY]: `{"labels":${'['.repeat(50_000)}${']'.repeat(50_000)}}` }), /^m\.bundle: nested 50001 deep, more than the 16 allowed$/],
+    ['a config that is not an object', serializeSafetensors(tensors, { [BUNDLE_KEY]: 'null' }), /^m\.bundle: \(top level\): must be an object, not null$/],
     ['not safetensors', new TextEncoder().encode('RIFF....WAVEfmt '), /^m\.bundle: not a valid safetensors file for Duet: .*\(not a model bundle\)$/],
   ];
   for (const [what, data, message] of cases) {

@@ -109,7 +109,9 @@ export function getModel(name: string): ModelDef {
   return def;
 }
 
-const FORMAT = 'duet-model/1';
+/** model.json's format version (fusion.json and bundles embed model.json and check it with its schema). */
+export const MODEL_FORMAT = 'duet-model/1';
+const FORMAT = MODEL_FORMAT;
 
 /** Everything needed to run a trained model: model.json, beside model.safetensors. */
 export interface ModelSpec {

@@ -76,9 +76,10 @@ const RECIPE: Schema = {
 };
 
 /** model.json's schema. */
-export function modelSpecSchema(format: string): Schema {
+export function modelSpecSchema(format: string, nullable = false): ObjectSchema {
   return {
     type: 'object',
+    nullable,
     properties: {
       format: { type: 'string', enum: [format] },
       // Checked against the registry by parseSpec, whose message names the known models.

@@ -7,14 +7,17 @@
  * - unimodal ('image' / 'audio'): the model's state dict under `image.` or `audio.`;
  * - 'late': both unimodal models' state dicts, under `image.` and `audio.`;
  * - 'early' / 'intermediate' / 'attention': the fused network's own state names.
- * Parsing trusts nothing: safetensors' checks, then the config's (version, required fields,
- * known architectures through parseSpec / parseFusionSpec); tensor names and shapes are
+ * Parsing trusts nothing: safetensors' checks, then the config's schema (the version first,
+ * unknown fields refused, sizes and nesting bounded), then what a schema cannot say (known
+ * architectures through parseSpec / parseFusionSpec, matching labels); tensor names and shapes are
  * checked against the built architecture when a predictor is made. Every error is one line
  * naming the file. Nothing in a bundle is ever executed.
  */
 import { parseSafetensors, serializeSafetensors, type HostTensor } from '@duet/autograd';
-import { ConfigError, parseSpec, type ModelSpec } from '../registry';
-import { parseFusionSpec, type FusionSpec } from '../fusion/spec';
+import { checkValue, formatProblem, parseJson, SchemaError, showValue, type ObjectSchema } from '@duet/data';
+import { ConfigError, MODEL_FORMAT, parseSpec, type ModelSpec } from '../registry';
+import { fusionSchema, parseFusionSpec, type FusionSpec } from '../fusion/spec';
+import { modelSpecSchema } from '../spec_schema';
 
 export const BUNDLE_FORMAT = 'duet-bundle/1';
 /** The `__metadata__` key of the JSON config. */
@@ -22,6 +25,19 @@ export const BUNDLE_KEY = 'duet.bundle';
 
 export type BundleKind = 'image' | 'audio' | 'early' | 'intermediate' | 'attention' | 'late';
 const KINDS: readonly BundleKind[] = ['image', 'audio', 'early', 'intermediate', 'attention', 'late'];
+
+/** The config's schema: the embedded model.json and fusion.json specs with their own schemas. */
+const CONFIG_SCHEMA: ObjectSchema = {
+  type: 'object',
+  properties: {
+    format: { type: 'string', enum: [BUNDLE_FORMAT] },
+    kind: { type: 'string', enum: KINDS },
+    labels: { type: 'array', items: { type: 'string', minLength: 1, maxLength: 100 }, minItems: 10, maxItems: 10 },
+    image: modelSpecSchema(MODEL_FORMAT, true),
+    audio: modelSpecSchema(MODEL_FORMAT, true),
+    fusion: fusionSchema(true),
+  },
+};
 
 export interface BundleConfig {
   readonly format: typeof BUNDLE_FORMAT;
@@ -82,30 +98,50 @@ export function decodeBundle(bytes: Uint8Array, source: string): Bundle {
   }
   const text = parsed.metadata[BUNDLE_KEY];
   if (text === undefined) throw new BundleError(`${source}: not a Duet model bundle (no "${BUNDLE_KEY}" in its metadata; write one with duet export)`);
-  let config: BundleConfig;
-  try {
-    config = JSON.parse(text) as BundleConfig;
-  } catch (error) {
-    throw new BundleError(`${source}: the bundle config is not JSON (${(error as Error).message})`);
-  }
+  const config = readConfig(text, source);
   checkConfig(config, source);
   if (parsed.tensors.size === 0) throw new BundleError(`${source}: the bundle holds no weights`);
   return { config, tensors: parsed.tensors, source };
 }
 
+/**
+ * The config text checked against its schema. A bundle of another format version is refused as
+ * such, not for the fields that version added.
+ */
+function readConfig(text: string, source: string): BundleConfig {
+  try {
+    return parseJson<BundleConfig>(text, source, CONFIG_SCHEMA);
+  } catch (error) {
+    if (!(error instanceof SchemaError)) throw error;
+    // Past the size and depth checks (the path is empty only for those and for "not JSON"), the text parses.
+    const doc: unknown = error.path ? JSON.parse(text) : undefined;
+    const format = typeof doc === 'object' && doc !== null && !Array.isArray(doc) ? (doc as { format?: unknown }).format : undefined;
+    if (format !== undefined && format !== BUNDLE_FORMAT) throw new BundleError(formatVersion(source, format));
+    throw new BundleError(error.message);
+  }
+}
+
+function formatVersion(source: string, format: unknown): string {
+  return formatProblem(source, '', `bundle format is ${showValue(format)}, this version of Duet reads ${BUNDLE_FORMAT}`);
+}
+
 function checkConfig(config: BundleConfig, source: string): void {
   const fail = (detail: string): never => {
-    throw new BundleError(`${source}: ${detail}`);
+    throw new BundleError(formatProblem(source, '', detail));
   };
-  if (typeof config !== 'object' || config === null || Array.isArray(config)) fail('the bundle config is not a JSON object');
-  if (config.format !== BUNDLE_FORMAT) fail(`bundle format is ${short(config.format)}, this version of Duet reads ${BUNDLE_FORMAT}`);
-  if (!KINDS.includes(config.kind)) fail(`kind ${short(config.kind)} is not one of ${KINDS.join(', ')}`);
-  if (!Array.isArray(config.labels) || config.labels.length !== 10 || !config.labels.every((l) => typeof l === 'string')) fail('labels must list the 10 class names');
+  // A config made in memory goes through the schema too, as the JSON it will be written as.
+  try {
+    checkValue(JSON.parse(JSON.stringify(config)), CONFIG_SCHEMA, source);
+  } catch (error) {
+    if (error instanceof SchemaError) throw new BundleError(config.format !== BUNDLE_FORMAT ? formatVersion(source, config.format) : error.message);
+    throw error;
+  }
   const wrap = <T>(fn: () => T): T => {
     try {
       return fn();
     } catch (error) {
-      throw new BundleError((error as Error).message.split('\n')[0]);
+      if (error instanceof ConfigError) throw new BundleError(error.message);
+      throw error;
     }
   };
   const spec = (which: 'image' | 'audio'): ModelSpec | null => {
@@ -125,15 +161,10 @@ function checkConfig(config: BundleConfig, source: string): void {
     return;
   }
   if (!image || !audio) fail(`a ${config.kind} fusion bundle needs both the "image" and the "audio" model`);
-  if (typeof config.fusion !== 'object' || config.fusion === null) fail(`a ${config.kind} fusion bundle needs its "fusion" spec`);
+  if (!config.fusion) fail(`a ${config.kind} fusion bundle needs its "fusion" spec`);
   const fusion = wrap(() => parseFusionSpec(JSON.stringify(config.fusion), `${source} (fusion)`));
   if (fusion.fusion !== config.kind) fail(`kind is ${config.kind} but the fusion spec is ${fusion.fusion}`);
   if (JSON.stringify(fusion.image) !== JSON.stringify(config.image) || JSON.stringify(fusion.audio) !== JSON.stringify(config.audio)) {
     fail('the fusion spec\'s image and audio models differ from the bundle\'s');
   }
-}
-
-function short(value: unknown): string {
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }

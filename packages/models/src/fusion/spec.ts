@@ -7,11 +7,13 @@
 import { Rng } from '@duet/autograd';
 import type { GpuContext } from '@duet/gpu';
 import type { BuiltModel } from '../architectures';
-import { inputShape, type ImagePreprocessing } from '../preprocessing';
-import { ConfigError, parseSpec, type ModelSpec } from '../registry';
+import type { ImagePreprocessing } from '../preprocessing';
+import { checkValue, parseJson, SchemaError } from '@duet/data';
+import { ConfigError, MODEL_FORMAT, parseSpec, type ModelSpec } from '../registry';
 import type { Blank, FusionInputs } from './inputs';
-import { LATE_METHODS, type LateFusionFit, type LateMethod } from './late';
-import { buildFusion, FUSION_KINDS, type FusionKind, type FusionNetwork, type FusionOptions } from './networks';
+import type { LateFusionFit, LateMethod } from './late';
+import { fusionSpecSchema } from './spec_schema';
+import { buildFusion, type FusionKind, type FusionNetwork, type FusionOptions } from './networks';
 
 const FORMAT = 'duet-fusion/1';
 
@@ -49,37 +51,41 @@ export function makeFusionSpec(fusion: FusionKind | 'late', image: ModelSpec, au
   return spec;
 }
 
+/** fusion.json's schema; the bundle embeds it. */
+export function fusionSchema(nullable = false) {
+  return fusionSpecSchema(FORMAT, MODEL_FORMAT, nullable);
+}
+
+/** A SchemaError as the package's ConfigError (the CLI reports it as bad input, exit 2). */
+function asConfigError<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    if (error instanceof SchemaError) throw new ConfigError(error.message);
+    throw error;
+  }
+}
+
 /** Parses and checks fusion.json text; `file` names the source in errors. */
 export function parseFusionSpec(text: string, file: string): FusionSpec {
-  let spec: FusionSpec;
-  try {
-    spec = JSON.parse(text) as FusionSpec;
-  } catch (error) {
-    throw new ConfigError(`${file}: not JSON (${(error as Error).message})`);
-  }
+  const spec = asConfigError(() => parseJson<FusionSpec>(text, file, fusionSchema()));
   checkFusionSpec(spec, file);
   return spec;
 }
 
+/** What the schema cannot say: the unimodal specs' own checks, and the parts each kind needs. */
 function checkFusionSpec(spec: FusionSpec, file: string): void {
-  if (spec?.format !== FORMAT) throw new ConfigError(`${file}: format is ${JSON.stringify(spec?.format)}, not ${FORMAT}`);
-  if (spec.fusion !== 'late' && !FUSION_KINDS.includes(spec.fusion)) throw new ConfigError(`${file}: fusion ${JSON.stringify(spec.fusion)} is not one of ${[...FUSION_KINDS, 'late'].join(', ')}`);
-  // The unimodal specs go through model.json's own checks.
+  // A spec made in memory goes through the schema too, as the JSON it will be written as.
+  asConfigError(() => checkValue(JSON.parse(JSON.stringify(spec)), fusionSchema(), file));
   const image = parseSpec(JSON.stringify(spec.image), `${file} (image)`);
   const audio = parseSpec(JSON.stringify(spec.audio), `${file} (audio)`);
   if (image.preprocessing.kind !== 'image' || audio.preprocessing.kind !== 'audio') throw new ConfigError(`${file}: "image" must be an image model and "audio" an audio model`);
-  if (inputShape(image.preprocessing).join() !== image.inputShape.join()) throw new ConfigError(`${file}: the image input shape does not follow from its preprocessing`);
   if (spec.fusion === 'late') {
-    const late = spec.late;
-    if (!late || !LATE_METHODS.includes(late.method)) throw new ConfigError(`${file}: late fusion needs late.method, one of ${LATE_METHODS.join(', ')}`);
-    const { temperatures, imageWeight, combiner } = late.fit ?? {};
-    const finite = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
-    if (!(temperatures?.image > 0 && temperatures?.audio > 0) || !finite(imageWeight) || !Array.isArray(combiner?.weight) || combiner.weight.length !== 10
-      || !combiner.weight.every((row) => Array.isArray(row) && row.length === 20 && row.every(finite)) || !Array.isArray(combiner.bias) || combiner.bias.length !== 10 || !combiner.bias.every(finite)) {
-      throw new ConfigError(`${file}: late.fit must hold positive temperatures, a finite image weight and a 10 x 20 combiner with 10 biases`);
-    }
-  } else if (typeof spec.options !== 'object' || spec.options === null) {
-    throw new ConfigError(`${file}: a ${spec.fusion} network needs its options`);
+    if (!spec.late) throw new ConfigError(`${file}: late fusion needs "late" (its method and fit)`);
+    if (spec.options) throw new ConfigError(`${file}: late fusion has no network "options"`);
+  } else {
+    if (!spec.options) throw new ConfigError(`${file}: a ${spec.fusion} network needs its options`);
+    if (spec.late) throw new ConfigError(`${file}: a ${spec.fusion} network has no "late" fit`);
   }
 }
 
