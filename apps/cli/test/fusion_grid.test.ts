@@ -48,6 +48,12 @@ describe('parseGrid', () => {
     ['a field in base and grid', { base: { lr: 0.1 }, grid: { fusion: ['early'], lr: [0.2] } }, /"lr" is in both base and grid/],
     ['an empty grid', { grid: {} }, /"grid" must be a non-empty object/],
     ['a bad evalSeed', { grid: { fusion: ['early'] }, evalSeed: -1 }, /evalSeed must be a non-negative integer/],
+    ['a huge evalSeed', { grid: { fusion: ['early'] }, evalSeed: 1e300 }, /evalSeed must be a non-negative integer \(at most 4294967295\), not 1e\+300$/],
+    ['a __proto__ field (not a run option)', '{"grid":{"fusion":["early"],"__proto__":[1]}}', /grid\.json: unknown field "__proto__" in grid/],
+    ['a field named like an Object method', { base: { toString: 1 }, grid: { fusion: ['early'] } }, /unknown field "toString" in base/],
+    ['deep nesting', `{"grid":{"fusion":${'['.repeat(100_000)}${']'.repeat(100_000)}}}`, /grid\.json: nested 100002 deep, more than the 8 a grid needs$/],
+    ['a field name with terminal escapes', { grid: { fusion: ['early'], '\u001b[2J\nx': [1] } }, /^[^\n\u001b]*unknown field "\\u001b\[2J\\nx" in grid/],
+    ['a huge value', { grid: { fusion: ['early'], lr: ['x'.repeat(100_000)] } }, /^\/some\/where\/grid\.json: grid\.lr is "x{30,}\.\.\."; expected a number/],
   ])('refuses %s, naming the file', (_, doc, message) => {
     const run = () => (typeof doc === 'string' ? parseGrid(doc, FILE) : parse(doc));
     expect(run).toThrow(message);

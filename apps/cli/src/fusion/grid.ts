@@ -3,14 +3,19 @@
  * Fields are `duet train fusion` options in camelCase; every run takes base, then one value of
  * each grid field (the cartesian product, in the file's key order). Checked strictly: unknown
  * fields are refused, values typed and bounded, at most 16 values per field and 64 runs.
- * Errors name the file and the field.
+ * Errors are one line naming the file and the field; values and field names from the file are
+ * printed short and escaped (a hostile grid must not write pages or terminal escapes).
  */
 import { dirname, resolve } from 'node:path';
+import { formatProblem, jsonDepth, showValue } from '@duet/data';
 import { LATE_METHODS } from '@duet/models';
 import { CliError } from '../errors';
 
 export const MAX_VALUES = 16;
 export const MAX_RUNS = 64;
+/** Deepest nesting a grid needs is 4 (`{"grid": {"testSpeakers": [["a"]]}}`); 1 MiB is far more text than 64 runs need. */
+const MAX_DEPTH = 8;
+const MAX_CHARS = 2 ** 20;
 
 type Check = (v: unknown) => string | null;
 
@@ -58,39 +63,45 @@ export interface Grid {
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/** A grid file that cannot be used: one line, `<file>: <problem>`. */
+const refuse = (file: string, problem: string): CliError => new CliError(formatProblem(file, '', problem));
+
 function checkField(file: string, where: string, key: string, value: unknown): void {
-  const field = FIELDS[key];
-  if (!field) throw new CliError(`${file}: unknown field "${key}" in ${where} (known: ${Object.keys(FIELDS).join(', ')})`);
-  const problem = field.check(value);
-  if (problem) throw new CliError(`${file}: ${where}.${key} is ${JSON.stringify(value)}; expected ${problem}`);
+  if (!Object.hasOwn(FIELDS, key)) throw refuse(file, `unknown field ${showValue(key)} in ${where} (known: ${Object.keys(FIELDS).join(', ')})`);
+  const problem = FIELDS[key].check(value);
+  if (problem) throw refuse(file, `${where}.${key} is ${showValue(value)}; expected ${problem}`);
 }
 
 /** Parses and checks a grid file's text; relative paths are taken from the file's folder. */
 export function parseGrid(textValue: string, file: string): Grid {
+  if (textValue.length > MAX_CHARS) throw refuse(file, `${textValue.length} characters, more than the ${MAX_CHARS} a grid file may have`);
+  const depth = jsonDepth(textValue);
+  if (depth > MAX_DEPTH) throw refuse(file, `nested ${depth} deep, more than the ${MAX_DEPTH} a grid needs`);
   let doc: unknown;
   try {
     doc = JSON.parse(textValue);
   } catch (error) {
-    throw new CliError(`${file}: not JSON (${(error as Error).message})`);
+    throw refuse(file, `not JSON (${(error as Error).message})`);
   }
-  if (!isObject(doc)) throw new CliError(`${file}: expected an object with "grid" (and optionally "base", "evalSeed")`);
-  for (const key of Object.keys(doc)) if (!['base', 'grid', 'evalSeed'].includes(key)) throw new CliError(`${file}: unknown top-level field "${key}" (known: base, grid, evalSeed)`);
+  if (!isObject(doc)) throw refuse(file, 'expected an object with "grid" (and optionally "base", "evalSeed")');
+  for (const key of Object.keys(doc)) if (!['base', 'grid', 'evalSeed'].includes(key)) throw refuse(file, `unknown top-level field ${showValue(key)} (known: base, grid, evalSeed)`);
   const base = doc.base ?? {};
-  if (!isObject(base)) throw new CliError(`${file}: "base" must be an object of field: value`);
-  if (!isObject(doc.grid) || Object.keys(doc.grid).length === 0) throw new CliError(`${file}: "grid" must be a non-empty object of field: [values]`);
+  if (!isObject(base)) throw refuse(file, '"base" must be an object of field: value');
+  if (!isObject(doc.grid) || Object.keys(doc.grid).length === 0) throw refuse(file, '"grid" must be a non-empty object of field: [values]');
   const evalSeed = doc.evalSeed ?? 0;
-  if (!Number.isInteger(evalSeed) || (evalSeed as number) < 0) throw new CliError(`${file}: evalSeed must be a non-negative integer`);
+  if (!Number.isInteger(evalSeed) || (evalSeed as number) < 0 || (evalSeed as number) > 0xffffffff) throw refuse(file, `evalSeed must be a non-negative integer (at most ${0xffffffff}), not ${showValue(evalSeed)}`);
   for (const [k, v] of Object.entries(base)) checkField(file, 'base', k, v);
   const grid = doc.grid;
   let total = 1;
   for (const [k, values] of Object.entries(grid)) {
-    if (!Array.isArray(values) || values.length === 0 || values.length > MAX_VALUES) throw new CliError(`${file}: grid.${k} must be a list of 1 to ${MAX_VALUES} values`);
-    if (k in base) throw new CliError(`${file}: "${k}" is in both base and grid`);
+    if (!Object.hasOwn(FIELDS, k)) checkField(file, 'grid', k, undefined);
+    if (!Array.isArray(values) || values.length === 0 || values.length > MAX_VALUES) throw refuse(file, `grid.${k} must be a list of 1 to ${MAX_VALUES} values`);
+    if (Object.hasOwn(base, k)) throw refuse(file, `"${k}" is in both base and grid`);
     values.forEach((v) => checkField(file, 'grid', k, v));
     total *= values.length;
   }
-  if (total > MAX_RUNS) throw new CliError(`${file}: the grid makes ${total} runs; at most ${MAX_RUNS}`);
-  if (!('fusion' in base) && !('fusion' in grid)) throw new CliError(`${file}: set "fusion" in base or grid`);
+  if (total > MAX_RUNS) throw refuse(file, `the grid makes ${total} runs; at most ${MAX_RUNS}`);
+  if (!Object.hasOwn(base, 'fusion') && !Object.hasOwn(grid, 'fusion')) throw refuse(file, 'set "fusion" in base or grid');
   const folder = dirname(resolve(file));
   const withPaths = (s: Record<string, unknown>) => Object.fromEntries(Object.entries(s).map(([k, v]) => [k, FIELDS[k].path ? resolve(folder, v as string) : v]));
   const varied = Object.keys(grid);
