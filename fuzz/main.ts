@@ -174,7 +174,7 @@ async function main(): Promise<void> {
     }
   }
   if (json) process.stdout.write(`${JSON.stringify({ seed, summaries, pending }, null, 2)}\n`);
-  else process.stdout.write(`not fuzzed yet: ${pending.join('; ')}\n`);
+  else if (pending.length > 0) process.stdout.write(`not fuzzed yet: ${pending.join('; ')}\n`);
   rmSync(scratchDir(), { recursive: true, force: true });
   process.exitCode = summaries.some((s) => s.findings > 0) ? 1 : 0;
 }
