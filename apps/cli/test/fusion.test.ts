@@ -131,6 +131,22 @@ describe.skipIf(!haveData)('duet train fusion / eval fusion / sweep', () => {
     expect(readFileSync(at('killed', 'model.safetensors')).equals(readFileSync(at('whole', 'model.safetensors')))).toBe(true);
   }, LONG);
 
+  it('a full disk during a checkpoint write keeps the previous checkpoint and says so (the engine\'s writer); --resume removes a stale temp file and finishes', () => {
+    const out = at('full');
+    const args = ['train', 'fusion', '--fusion', 'early', '--epochs', '2', ...TINY, '--out', out];
+    const full = duet(args, { DUET_TEST_CHECKPOINT_ENOSPC_AFTER: '1' });
+    const checkpoint = join(out, 'checkpoint.safetensors');
+    expect([full.status, full.stderr.trim().split('\n').pop()]).toEqual([
+      1,
+      `duet: could not write the checkpoint of epoch 2 (ENOSPC: no space left on device, write): ${checkpoint} still holds epoch 1; free space and continue with --resume --out ${out}`,
+    ]);
+    const stale = join(out, '.checkpoint.safetensors.0badc0de.tmp'); // what a kill inside a write leaves
+    writeFileSync(stale, 'half a checkpoint');
+    ok(['train', 'fusion', '--fusion', 'early', '--resume', '--out', out]);
+    expect(existsSync(stale)).toBe(false);
+    expect(readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n')).toHaveLength(2);
+  }, LONG);
+
   it('trains late fusion\'s own unimodal models when none are given, and refuses an eval of a folder that is no run', () => {
     const out = at('late-own');
     ok(['train', 'fusion', '--fusion', 'late', '--late-rule', 'vote', '--epochs', '1', ...TINY, '--out', out]);

@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { Optimizer } from '@duet/autograd';
-import { decodeCheckpoint, saveCheckpoint, saveWeights } from '@duet/autograd/node';
+import { decodeCheckpoint, saveWeights } from '@duet/autograd/node';
 import type { SplitStrategy } from '@duet/data/node';
 import type { GpuContext } from '@duet/gpu';
 import {
@@ -228,6 +228,7 @@ async function trainNetwork(ctx: GpuContext, dir: RunDir, run: RunFile, spec: Fu
   let startEpoch = 0;
   try {
     if (resume) {
+      dir.removeTempFiles();
       const saved = decodeCheckpoint(new Uint8Array(readFileSync(dir.checkpoint)), dir.checkpoint);
       built.module.loadStateDict(saved.model);
       if (saved.optimizer) optimizer.loadStateDict(saved.optimizer);
@@ -265,7 +266,8 @@ async function trainNetwork(ctx: GpuContext, dir: RunDir, run: RunFile, spec: Fu
           onEpoch: async (epoch, line, test) => {
             history.push(line);
             const config: FusionCheckpointConfig = { run, history };
-            await saveCheckpoint(dir.checkpoint, { module: built.module, optimizer, epoch: epoch + 1, rng: { seed: run.seed, nextEpoch: epoch + 1 }, config });
+            // The engine's writer: atomic, and a full disk says which epoch the previous checkpoint holds.
+            await dir.saveCheckpoint(built.module, optimizer, epoch + 1, config);
             dir.appendMetrics(line);
             await saveWeights(dir.path('model.safetensors'), built.module);
             await dir.saveFigures(history, test, loopSpec, title);

@@ -60,16 +60,21 @@ export class RunDir {
     return existsSync(this.checkpoint);
   }
 
-  readCheckpoint(): CheckpointContents & { config: CheckpointConfig } {
-    // A run killed inside a checkpoint write leaves its temp file behind (as large as the checkpoint).
+  /** A run killed inside a checkpoint write leaves its temp file behind (as large as the checkpoint): removed on --resume. */
+  removeTempFiles(): void {
     for (const name of readdirSync(this.dir)) if (/^\.(checkpoint|model)\.safetensors\.[0-9a-f]+\.tmp$/.test(name)) rmSync(this.path(name), { force: true });
+  }
+
+  readCheckpoint(): CheckpointContents & { config: CheckpointConfig } {
+    this.removeTempFiles();
     const contents = decodeCheckpoint(new Uint8Array(readFileSync(this.checkpoint)), this.checkpoint);
     const config = contents.config as CheckpointConfig | null;
     if (!config?.run || !config.spec || !Array.isArray(config.history)) throw new Error(`${this.checkpoint}: not a checkpoint of \`duet train\` (no run config)`);
     return { ...contents, config };
   }
 
-  async saveCheckpoint(module: Module, optimizer: Optimizer, epochsDone: number, config: CheckpointConfig): Promise<void> {
+  /** `config` is the engine's CheckpointConfig, or `duet train fusion`'s own (its run has a seed too). */
+  async saveCheckpoint<C extends { readonly run: { readonly seed: number } }>(module: Module, optimizer: Optimizer, epochsDone: number, config: C): Promise<void> {
     const rng: RngState = { seed: config.run.seed, nextEpoch: epochsDone };
     const previous = this.hasCheckpoint() ? `${this.checkpoint} still holds epoch ${epochsDone - 1}` : 'no checkpoint was written';
     try {
