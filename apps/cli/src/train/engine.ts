@@ -65,6 +65,7 @@ export async function trainLoop(args: LoopArgs): Promise<'done' | 'interrupted'>
   // Per step: OUTPUT_BIT / LOSS_BIT / GRAD_BIT set on the GPU when its logits / loss / a gradient held NaN or Inf.
   const nonFinite = zeros(ctx, [steps], 'epoch.nonFinite', 'u32');
   try {
+    await tuneKernels(args);
     for (let epoch = args.startEpoch; epoch < recipe.epochs; epoch++) {
       const started = performance.now();
       optimizer.lr = epochLr(recipe, epoch);
@@ -145,6 +146,27 @@ function nonFiniteError(where: string, epoch: number, firstStep: boolean, lr: nu
 }
 
 /** One training step, recorded and submitted once: batch, forward, loss, backward, update, metric copies. */
+/**
+ * Picks the kernel variants for this model's layer shapes before the first step: one forward
+ * pass on a real batch in eval mode (no tape, no running-statistics update, no dropout), then
+ * ctx.tunePending() times the candidates of every shape that has no remembered choice. Choices
+ * are remembered per adapter on disk, so every step of this run and of a resumed one runs the
+ * same kernels, which keeps resuming exact. It also compiles the forward pipelines up front.
+ */
+async function tuneKernels(args: LoopArgs): Promise<void> {
+  const { ctx, built, recipe, train } = args;
+  const first = Uint32Array.from({ length: Math.min(recipe.batchSize, train.size) }, (_, i) => i);
+  const scope = new Scope();
+  try {
+    built.module.eval();
+    scope.run(() => noGrad(() => built.module.forward(normalizeInput(new Tensor(ctx, train.batch(first, 0)), args.spec.preprocessing.stats))));
+  } finally {
+    scope.release();
+    built.module.train();
+  }
+  await ctx.tunePending();
+}
+
 function trainStep(
   ctx: GpuContext,
   args: LoopArgs,
