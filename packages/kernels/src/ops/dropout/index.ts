@@ -10,6 +10,9 @@ import forwardSource from '@duet/shaders/dropout/dropout.wgsl';
 import backwardSource from '@duet/shaders/dropout/dropout_backward.wgsl';
 import { empty, zeros, type GpuArray } from '../../array';
 import type { OpDef } from '../../op';
+import { withPhilox } from '../../wgsl';
+
+const FORWARD_SOURCE = withPhilox(forwardSource); // once, not per dispatch
 
 const WG = 256;
 
@@ -56,7 +59,7 @@ export function dropout(ctx: GpuContext, x: GpuArray, options: DropoutOptions): 
   const output = empty(ctx, x.shape, 'dropout');
   if (size === 0) return { output, mask };
   const quads = Math.ceil(size / 4);
-  const kernel = ctx.kernel({ name: 'dropout', source: forwardSource, overrides: { WG } });
+  const kernel = ctx.kernel({ name: 'dropout', source: FORWARD_SOURCE, overrides: { WG } });
   ctx.dispatch(kernel, { x: x.buffer, y: output.buffer, mask: mask.buffer }, { size, ...params }, dispatch1d(quads, WG, ctx.limits.maxComputeWorkgroupsPerDimension));
   return { output, mask };
 }
@@ -77,7 +80,7 @@ export function dropoutBackward(ctx: GpuContext, gradOutput: GpuArray, mask: Gpu
 
 export const dropoutOp: OpDef = {
   name: 'dropout',
-  shaders: ['dropout/dropout.wgsl', 'dropout/dropout_backward.wgsl'],
+  shaders: ['dropout/dropout.wgsl', 'dropout/dropout_backward.wgsl', 'random/philox.wgsl'],
   differentiable: true,
   // The scale is a float32 on the GPU.
   tolerance: { atol: 1e-7, rtol: 1e-6, gradAtol: 1e-7, gradRtol: 1e-6 },

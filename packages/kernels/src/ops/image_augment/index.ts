@@ -10,6 +10,9 @@ import { dispatchFor, type GpuContext } from '@duet/gpu';
 import source from '@duet/shaders/augment/image_augment.wgsl';
 import { empty, type GpuArray } from '../../array';
 import type { OpDef } from '../../op';
+import { withPhilox } from '../../wgsl';
+
+const SOURCE = withPhilox(source); // once, not per dispatch
 
 const WG = 256;
 
@@ -56,7 +59,7 @@ export function imageAugment(ctx: GpuContext, x: GpuArray, options: ImageAugment
   const pixels = params.channels * params.height * params.width;
   if (params.batch * pixels === 0) return y;
   const max = ctx.limits.maxComputeWorkgroupsPerDimension;
-  const kernel = ctx.kernel({ name: 'image_augment', source, overrides: { WG } });
+  const kernel = ctx.kernel({ name: 'image_augment', source: SOURCE, overrides: { WG } });
   ctx.dispatch(kernel, { x: x.buffer, y: y.buffer }, params, [dispatchFor(pixels, WG, max, 'image_augment'), params.batch, 1]);
   return y;
 }

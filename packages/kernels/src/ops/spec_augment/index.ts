@@ -11,6 +11,9 @@ import type { GpuContext } from '@duet/gpu';
 import source from '@duet/shaders/augment/spec_augment.wgsl';
 import { empty, type GpuArray } from '../../array';
 import type { OpDef } from '../../op';
+import { withPhilox } from '../../wgsl';
+
+const SOURCE = withPhilox(source); // once, not per dispatch
 
 const WG = 256;
 /** Masks per sample the kernel holds (MAX_MASKS in the WGSL). */
@@ -69,7 +72,7 @@ export function specAugment(ctx: GpuContext, x: GpuArray, options: SpecAugmentOp
   const params = specAugmentParams(batch, freq, time, options);
   const y = empty(ctx, x.shape, 'spec_augment');
   if (batch * freq * time === 0) return y;
-  const kernel = ctx.kernel({ name: 'spec_augment', source, overrides: { WG } });
+  const kernel = ctx.kernel({ name: 'spec_augment', source: SOURCE, overrides: { WG } });
   ctx.dispatch(kernel, { x: x.buffer, y: y.buffer }, params, [batch, 1, 1]);
   return y;
 }

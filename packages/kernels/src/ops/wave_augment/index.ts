@@ -11,6 +11,9 @@ import type { GpuContext } from '@duet/gpu';
 import source from '@duet/shaders/augment/wave_augment.wgsl';
 import { empty, type GpuArray } from '../../array';
 import type { OpDef } from '../../op';
+import { withPhilox } from '../../wgsl';
+
+const SOURCE = withPhilox(source); // once, not per dispatch
 
 const WG = 256;
 
@@ -77,7 +80,7 @@ export function waveAugment(ctx: GpuContext, x: GpuArray, options: WaveAugmentOp
   const params = waveAugmentParams(batch, samples, options);
   const y = empty(ctx, x.shape, 'wave_augment');
   if (batch === 0 || samples === 0) return y;
-  const kernel = ctx.kernel({ name: 'wave_augment', source, overrides: { WG } });
+  const kernel = ctx.kernel({ name: 'wave_augment', source: SOURCE, overrides: { WG } });
   ctx.dispatch(kernel, { x: x.buffer, y: y.buffer }, params, [batch, 1, 1]);
   return y;
 }

@@ -1,0 +1,10 @@
+/**
+ * Shared WGSL pieces. WGSL has no includes, so a shader that needs a shared function gets it
+ * prepended here, before compilation and reflection (which see one module).
+ */
+import philoxSource from '@duet/shaders/random/philox.wgsl';
+
+/** The shader with Philox4x32-10 (mulHiLo, philox) from shaders/random/philox.wgsl in front. */
+export function withPhilox(source: string): string {
+  return `${philoxSource}\n${source}`;
+}
