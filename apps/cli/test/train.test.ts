@@ -6,15 +6,14 @@
  * No training-quality assertions: the runs are far too small.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { DUET, FSDD_DATA, haveFsdd, writeTinySplit } from './cli';
 
-const DUET = resolve(__dirname, '../bin/duet.js');
-const DATA = resolve(__dirname, '../../../../shared/data');
-const haveData = existsSync(join(DATA, 'fsdd', 'recordings', '0_george_0.wav'));
-if (!haveData && process.env.CI === 'true') throw new Error(`${DATA}/fsdd is missing (CI must have ../shared/data)`);
+const DATA = FSDD_DATA;
+const haveData = haveFsdd();
 if (!haveData) console.warn(`cli: ${DATA}/fsdd not found; duet train/eval tests skipped`);
 
 const made: string[] = [];
@@ -29,14 +28,8 @@ function duet(args: string[]) {
   return spawnSync(process.execPath, [DUET, ...args], { encoding: 'utf8', timeout: 300_000 });
 }
 
-/** A tiny split: digits 0-9 of two speakers (train) and of a third (test), a few repetitions each. */
 function tinySplit(): string {
-  const dir = tempDir();
-  const rows = (speakers: string[], reps: number[]) =>
-    speakers.flatMap((s) => reps.flatMap((r) => Array.from({ length: 10 }, (_, d) => `recordings/${d}_${s}_${r}.wav,${d}\n`))).join('');
-  writeFileSync(join(dir, 'train.csv'), rows(['george', 'jackson'], [0, 1]));
-  writeFileSync(join(dir, 'test.csv'), rows(['theo'], [0]));
-  return dir;
+  return writeTinySplit(tempDir());
 }
 
 /** metrics.jsonl without the timing fields, which differ between any two runs. */

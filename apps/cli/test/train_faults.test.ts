@@ -7,16 +7,15 @@
  * if nothing had happened.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeCheckpoint } from '@duet/autograd/node';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DUET, FSDD_RECORDINGS } from './cli';
+import { DUET, FSDD_DATA, haveFsdd, writeTinySplit } from './cli';
 
-const DATA = join(FSDD_RECORDINGS, '../..');
-const haveData = existsSync(join(FSDD_RECORDINGS, '0_george_0.wav'));
-if (!haveData && process.env.CI === 'true') throw new Error(`${FSDD_RECORDINGS} is missing (CI must have ../shared/data)`);
+const DATA = FSDD_DATA;
+const haveData = haveFsdd();
 
 const made: string[] = [];
 afterAll(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -27,12 +26,7 @@ function tempDir(): string {
 }
 
 function tinySplit(): string {
-  const dir = tempDir();
-  const rows = (speakers: string[], reps: number[]) =>
-    speakers.flatMap((s) => reps.flatMap((r) => Array.from({ length: 10 }, (_, d) => `recordings/${d}_${s}_${r}.wav,${d}\n`))).join('');
-  writeFileSync(join(dir, 'train.csv'), rows(['george', 'jackson'], [0, 1]));
-  writeFileSync(join(dir, 'test.csv'), rows(['theo'], [0]));
-  return dir;
+  return writeTinySplit(tempDir());
 }
 
 /** `duet train audio` on the tiny split; returns the exit status, stderr and its last line. */
