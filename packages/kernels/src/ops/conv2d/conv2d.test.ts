@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { describeGpu, expectClose, itGpu, numericGradient, randomArray } from '@duet/gpu/testing';
 import { fromData, free, toData, type GpuArray } from '../../array';
 import {
-  CONV2D_VARIANTS, conv2d, conv2dBackwardBias, conv2dBackwardInput, conv2dBackwardWeight, conv2dGeometry, conv2dOp, conv2dOutputShape,
-  tuneConv2d, conv2dTuningKey, type Conv2dOptions,
+  CONV2D_VARIANTS, availableConv2dVariants, conv2d, conv2dBackwardBias, conv2dBackwardInput, conv2dBackwardWeight, conv2dGeometry, conv2dOp,
+  conv2dOutputShape, conv2dVariantAvailable, defaultConv2dVariant, tuneConv2d, conv2dTuningKey, type Conv2dDirection, type Conv2dOptions,
 } from './index';
 import {
   conv2dBackwardBiasReference, conv2dBackwardInputReference, conv2dBackwardWeightReference, conv2dReference, type Conv2dGeometry,
@@ -16,9 +16,14 @@ interface Case extends Conv2dOptions {
   readonly weight: [number, number, number, number];
 }
 
-// Awkward shapes: batch 1 and 3, Cin 1 and 3, odd sizes, kernels 1/3/5/7 (and 3x5), strides
-// 1/2/3, padding 0/1/2, dilation 1/2; the last three span several GEMM tiles (K, N, then M)
-// and leave partial register blocks of channels (13 = 8 + 5).
+// Awkward shapes: batch 1 and 3, Cin 1, 3 and 5, odd sizes, kernels 1/3/5/7 (and 3x5), strides
+// 1/2/3, padding 0/1/2, dilation 1/2; the 3rd to 5th from the end span several GEMM tiles (K, N,
+// then M) and leave partial register blocks of channels (13 = 8 + 5). For the subgroup variant
+// (blocks of 16 channels x 32 columns, 4*WG columns per workgroup): Cout 1, 10, 17 and 33 leave
+// partial channel blocks, no case has B*H'*W' a multiple of 32, Cin 17 gives gradInput two
+// channel blocks and gradWeight 153 columns, x [2, 3, 17, 19] more than one workgroup of
+// columns, and the small layers with batch > 1 (Cout <= 16, <= 32 taps: one workgroup) split
+// the gradWeight reduction (split-K).
 const CASES: Case[] = [
   { x: [1, 1, 7, 9], weight: [3, 1, 3, 3] },
   { x: [3, 3, 11, 8], weight: [5, 3, 5, 5], stride: 2, padding: 2 },
@@ -29,6 +34,11 @@ const CASES: Case[] = [
   { x: [2, 5, 12, 13], weight: [20, 5, 3, 3], padding: 1 },
   { x: [2, 13, 12, 13], weight: [13, 13, 3, 3], stride: 2, padding: 1 },
   { x: [1, 2, 5, 6], weight: [70, 2, 3, 3], padding: 1 },
+  { x: [1, 5, 9, 7], weight: [1, 5, 3, 3], padding: 1 },
+  { x: [3, 5, 7, 11], weight: [17, 5, 3, 3], padding: 1 },
+  { x: [1, 1, 15, 13], weight: [33, 1, 5, 5], stride: 2, padding: 2 },
+  { x: [3, 17, 8, 9], weight: [10, 17, 3, 3], padding: 1, dilation: 2 },
+  { x: [2, 3, 17, 19], weight: [6, 3, 3, 3], padding: 1 },
 ];
 
 const describeCase = (c: Case) =>
@@ -75,6 +85,9 @@ describe('conv2d reference', () => {
 });
 
 describeGpu('conv2d on the GPU', (gpu) => {
+  // The variants this device can run (subgroup needs 8-wide subgroups); tests loop over these.
+  const variants = <D extends Conv2dDirection>(direction: D) => availableConv2dVariants(gpu(), direction);
+
   for (const c of CASES) {
     itGpu(`every variant matches the reference, forward and backward: ${describeCase(c)}`, async () => {
       const ctx = gpu();
@@ -90,20 +103,20 @@ describeGpu('conv2d on the GPU', (gpu) => {
       const gy = fromData(ctx, up, outShape, 'gy');
       const made: GpuArray[] = [x, w, b, gy];
       const expected = conv2dReference(g, xs, ws, bs);
-      for (const variant of CONV2D_VARIANTS.forward) {
+      for (const variant of variants('forward')) {
         const y = conv2d(ctx, x, w, b, { ...c, variant });
         made.push(y);
         expect(y.shape).toEqual(outShape);
         expectClose(await toData(ctx, y), expected, atol, rtol, `forward ${variant}`);
       }
       const expectedInput = conv2dBackwardInputReference(g, up, ws);
-      for (const variant of CONV2D_VARIANTS.backwardInput) {
+      for (const variant of variants('backwardInput')) {
         const gx = conv2dBackwardInput(ctx, gy, w, c.x, { ...c, variant });
         made.push(gx);
         expectClose(await toData(ctx, gx), expectedInput, gradAtol, gradRtol, `gradInput ${variant}`);
       }
       const expectedWeight = conv2dBackwardWeightReference(g, up, xs);
-      for (const variant of CONV2D_VARIANTS.backwardWeight) {
+      for (const variant of variants('backwardWeight')) {
         const gw = conv2dBackwardWeight(ctx, gy, x, c.weight, { ...c, variant });
         made.push(gw);
         expectClose(await toData(ctx, gw), expectedWeight, gradAtol, gradRtol, `gradWeight ${variant}`);
@@ -126,7 +139,7 @@ describeGpu('conv2d on the GPU', (gpu) => {
     const plain = conv2dReference(g, xs, ws);
     const rectified = conv2dReference(g, xs, ws, null, true);
     expect(rectified.some((v, i) => v !== plain[i])).toBe(true);
-    for (const variant of CONV2D_VARIANTS.forward) {
+    for (const variant of variants('forward')) {
       const y = conv2d(ctx, x, w, null, { ...c, variant, relu: true });
       expectClose(await toData(ctx, y), rectified, atol, rtol, `relu ${variant}`);
       free(ctx, y);
@@ -142,18 +155,40 @@ describeGpu('conv2d on the GPU', (gpu) => {
     const w = fromData(ctx, Float32Array.from(golden.weight), golden.weightShape, 'w');
     const b = fromData(ctx, Float32Array.from(golden.bias), [golden.weightShape[0]], 'b');
     const gy = fromData(ctx, Float32Array.from(golden.gradOutput), golden.yShape, 'gy');
-    for (const variant of CONV2D_VARIANTS.forward) {
+    for (const variant of variants('forward')) {
       expectClose(await toData(ctx, conv2d(ctx, x, w, b, { ...golden, variant })), golden.y, atol, rtol, `forward ${variant}`);
     }
-    for (const variant of CONV2D_VARIANTS.backwardInput) {
+    for (const variant of variants('backwardInput')) {
       const gx = conv2dBackwardInput(ctx, gy, w, golden.xShape, { ...golden, variant });
       expectClose(await toData(ctx, gx), golden.gradInput, gradAtol, gradRtol, `gradInput ${variant}`);
     }
-    for (const variant of CONV2D_VARIANTS.backwardWeight) {
+    for (const variant of variants('backwardWeight')) {
       const gw = conv2dBackwardWeight(ctx, gy, x, golden.weightShape, { ...golden, variant });
       expectClose(await toData(ctx, gw), golden.gradWeight, gradAtol, gradRtol, `gradWeight ${variant}`);
     }
     expectClose(await toData(ctx, conv2dBackwardBias(ctx, gy)), golden.gradBias, gradAtol, gradRtol, 'gradBias');
+  });
+
+  // A variant the device cannot run (subgroup without 8-wide subgroups) must refuse clearly.
+  itGpu('refuses the subgroup variant where it cannot run, and defaults to it on software adapters that can', () => {
+    const ctx = gpu();
+    const c: Case = { x: [1, 1, 4, 4], weight: [2, 1, 3, 3] };
+    const software = conv2dVariantAvailable(ctx, 'subgroup') ? 'subgroup' : 'register';
+    for (const direction of ['forward', 'backwardInput', 'backwardWeight'] as const) {
+      expect(defaultConv2dVariant(ctx, direction)).toBe(ctx.adapter.isSoftware ? software : direction === 'backwardInput' ? 'register' : 'tiled');
+      expect(availableConv2dVariants(ctx, direction)).toEqual(CONV2D_VARIANTS[direction].filter((v) => v !== 'subgroup' || conv2dVariantAvailable(ctx, v)));
+    }
+    if (ctx.adapter.name.includes('llvmpipe') && ctx.adapter.backend === 'vulkan') {
+      expect(conv2dVariantAvailable(ctx, 'subgroup'), 'lavapipe has 8-wide subgroups').toBe(true);
+    }
+    if (conv2dVariantAvailable(ctx, 'subgroup')) return;
+    const x = fromData(ctx, new Float32Array(16), c.x, 'x');
+    const w = fromData(ctx, new Float32Array(18), c.weight, 'w');
+    const gy = fromData(ctx, new Float32Array(8), [1, 2, 2, 2], 'gy');
+    expect(() => conv2d(ctx, x, w, null, { variant: 'subgroup' })).toThrow(/cannot run/);
+    expect(() => conv2dBackwardInput(ctx, gy, w, c.x, { variant: 'subgroup' })).toThrow(/cannot run/);
+    expect(() => conv2dBackwardWeight(ctx, gy, x, c.weight, { variant: 'subgroup' })).toThrow(/cannot run/);
+    for (const a of [x, w, gy]) free(ctx, a);
   });
 
   itGpu('tuneConv2d remembers one variant per direction, and conv2d uses it', async () => {
@@ -161,9 +196,9 @@ describeGpu('conv2d on the GPU', (gpu) => {
     const c: Case = { x: [2, 3, 10, 9], weight: [5, 3, 3, 3], stride: 2, padding: 1 };
     const g: Conv2dGeometry = conv2dGeometry(c.x, c.weight, c);
     const choice = await tuneConv2d(ctx, g);
-    expect(CONV2D_VARIANTS.forward).toContain(choice.forward);
-    expect(CONV2D_VARIANTS.backwardInput).toContain(choice.backwardInput);
-    expect(CONV2D_VARIANTS.backwardWeight).toContain(choice.backwardWeight);
+    expect(variants('forward')).toContain(choice.forward);
+    expect(variants('backwardInput')).toContain(choice.backwardInput);
+    expect(variants('backwardWeight')).toContain(choice.backwardWeight);
     const stored = ctx.chosen(conv2dTuningKey(g, 'forward'));
     expect(stored).toBe(choice.forward);
     const xs = randomArray(count(c.x), 31);

@@ -2,7 +2,8 @@
  * conv2d (NCHW, zero padding, stride, dilation, optional bias and fused relu) and its backward
  * kernels. Each direction has variants (see ./variants.ts): `direct` (one output per invocation,
  * the readable baseline), `register` (register blocks, no barriers: CPU drivers such as
- * lavapipe) and `tiled` (implicit GEMM through workgroup memory: discrete GPUs). The runtime
+ * lavapipe), `tiled` (implicit GEMM through workgroup memory: discrete GPUs) and `subgroup`
+ * (implicit GEMM sharing loads by subgroup broadcasts: lavapipe with 8-wide subgroups). The runtime
  * picks per adapter and layer shape with `tuneConv2d`; untuned, it uses `defaultConv2dVariant`.
  */
 import type { GpuContext } from '@duet/gpu';
@@ -13,7 +14,10 @@ import { tuneConv2d } from './tune';
 import { KERNELS, conv2dTuningKey, defaultConv2dVariant, rememberedVariant, run, type Conv2dVariantOf } from './variants';
 
 export { convOutSize, type Conv2dGeometry } from './reference';
-export { CONV2D_VARIANTS, defaultConv2dVariant, conv2dTuningKey, type Conv2dDirection, type Conv2dVariant, type Conv2dVariantOf } from './variants';
+export {
+  CONV2D_VARIANTS, availableConv2dVariants, conv2dVariantAvailable, defaultConv2dVariant, conv2dTuningKey,
+  type Conv2dDirection, type Conv2dVariant, type Conv2dVariantOf,
+} from './variants';
 export { tuneConv2d, type Conv2dChoice } from './tune';
 
 type Pair = number | readonly [number, number];
@@ -135,9 +139,10 @@ function pair(value: Pair, what: string, min: number): [number, number] {
 export const conv2dOp: OpDef = {
   name: 'conv2d',
   shaders: [
-    'conv2d/forward_direct.wgsl', 'conv2d/forward_register.wgsl', 'conv2d/forward_tiled.wgsl',
-    'conv2d/backward_input.wgsl', 'conv2d/backward_input_register.wgsl',
+    'conv2d/forward_direct.wgsl', 'conv2d/forward_register.wgsl', 'conv2d/forward_tiled.wgsl', 'conv2d/forward_subgroup.wgsl',
+    'conv2d/backward_input.wgsl', 'conv2d/backward_input_register.wgsl', 'conv2d/backward_input_subgroup.wgsl',
     'conv2d/backward_weight.wgsl', 'conv2d/backward_weight_register.wgsl', 'conv2d/backward_weight_tiled.wgsl',
+    'conv2d/backward_weight_subgroup.wgsl',
     'conv2d/backward_weight_reduce.wgsl',
     'conv2d/backward_bias.wgsl',
   ],

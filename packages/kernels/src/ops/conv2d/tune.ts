@@ -5,11 +5,14 @@
  */
 import type { GpuContext } from '@duet/gpu';
 import { outHeightOf, outWidthOf, type Conv2dGeometry } from './reference';
-import { CONV2D_VARIANTS, conv2dTuningKey, rememberedVariant, run, type Conv2dDirection, type Conv2dVariantOf } from './variants';
+import { availableConv2dVariants, conv2dTuningKey, rememberedVariant, run, type Conv2dDirection, type Conv2dVariantOf } from './variants';
 
 export type Conv2dChoice = { readonly [D in Conv2dDirection]: Conv2dVariantOf<D> };
 
-/** Times every variant of every direction for the layer `g` (once per adapter) and returns the winners. */
+/**
+ * Times every variant this adapter can run (availableConv2dVariants) of every direction for the
+ * layer `g` (once per adapter) and returns the winners.
+ */
 export async function tuneConv2d(ctx: GpuContext, g: Conv2dGeometry): Promise<Conv2dChoice> {
   const forward = rememberedVariant(ctx, g, 'forward');
   const backwardInput = rememberedVariant(ctx, g, 'backwardInput');
@@ -43,7 +46,7 @@ export async function tuneConv2d(ctx: GpuContext, g: Conv2dGeometry): Promise<Co
     backwardWeight: { gradOutput: buffers.gradOutput, x: buffers.x, gradWeight: buffers.gradWeight },
   };
   const choose = async <D extends Conv2dDirection>(direction: D): Promise<Conv2dVariantOf<D>> => {
-    const candidates = CONV2D_VARIANTS[direction];
+    const candidates = availableConv2dVariants(ctx, direction);
     const known = rememberedVariant(ctx, g, direction);
     if (known) return known;
     // Rounds over all candidates rather than one candidate after another, so a burst of load

@@ -1,26 +1,31 @@
 /**
  * The kernel variants of each conv2d direction, their block sizes, and which one runs when the
  * caller does not force one: the choice `tuneConv2d` remembered for this adapter and layer
- * shape, else `defaultConv2dVariant` (register on CPU drivers, tiled elsewhere).
+ * shape, else `defaultConv2dVariant` (subgroup, else register, on CPU drivers; tiled elsewhere).
+ * `subgroup` runs only where matmul's does (the `subgroups` feature with 8-wide subgroups).
  */
 import { dispatch1d, type GpuContext } from '@duet/gpu';
 import forwardDirect from '@duet/shaders/conv2d/forward_direct.wgsl';
 import forwardRegister from '@duet/shaders/conv2d/forward_register.wgsl';
+import forwardSubgroup from '@duet/shaders/conv2d/forward_subgroup.wgsl';
 import forwardTiled from '@duet/shaders/conv2d/forward_tiled.wgsl';
 import backwardInputDirect from '@duet/shaders/conv2d/backward_input.wgsl';
 import backwardInputRegister from '@duet/shaders/conv2d/backward_input_register.wgsl';
+import backwardInputSubgroup from '@duet/shaders/conv2d/backward_input_subgroup.wgsl';
 import backwardWeightDirect from '@duet/shaders/conv2d/backward_weight.wgsl';
 import backwardWeightRegister from '@duet/shaders/conv2d/backward_weight_register.wgsl';
+import backwardWeightSubgroup from '@duet/shaders/conv2d/backward_weight_subgroup.wgsl';
 import backwardWeightTiled from '@duet/shaders/conv2d/backward_weight_tiled.wgsl';
 import backwardBias from '@duet/shaders/conv2d/backward_bias.wgsl';
 import backwardWeightReduce from '@duet/shaders/conv2d/backward_weight_reduce.wgsl';
+import { matmulVariantAvailable } from '../matmul/variants';
 import { outHeightOf, outWidthOf, type Conv2dGeometry } from './reference';
 
 export const CONV2D_VARIANTS = {
-  forward: ['direct', 'register', 'tiled'],
+  forward: ['direct', 'register', 'tiled', 'subgroup'],
   // No tiled gather for gradInput: with stride > 1 most taps of an im2col tile hit no output.
-  backwardInput: ['direct', 'register'],
-  backwardWeight: ['direct', 'register', 'tiled'],
+  backwardInput: ['direct', 'register', 'subgroup'],
+  backwardWeight: ['direct', 'register', 'tiled', 'subgroup'],
 } as const;
 
 export type Conv2dDirection = keyof typeof CONV2D_VARIANTS;
@@ -44,13 +49,16 @@ interface DirectionSpec {
   readonly innerOverride: string;
   /** Tiled variant: the GEMM's N (its M is Cout). */
   readonly gemmColumns: (g: Conv2dGeometry, outH: number, outW: number) => number;
+  /** Subgroup variant: the GEMM's rows (blocks of 16, grid z) and columns (blocks of 4 WG). */
+  readonly subgroupRows: (g: Conv2dGeometry) => number;
+  readonly subgroupColumns: (g: Conv2dGeometry, outH: number, outW: number) => number;
 }
 
 const taps = (g: Conv2dGeometry) => g.inChannels * g.kernelH * g.kernelW;
 
 export const DIRECTIONS: Readonly<Record<Conv2dDirection, DirectionSpec>> = {
   forward: {
-    sources: { direct: forwardDirect, register: forwardRegister, tiled: forwardTiled },
+    sources: { direct: forwardDirect, register: forwardRegister, tiled: forwardTiled, subgroup: forwardSubgroup },
     items: (g, h, w) => g.batch * g.outChannels * h * w,
     rowLength: (_g, w) => w,
     blocks: (g, h, w, inner) => g.batch * h * Math.ceil(w / inner),
@@ -58,9 +66,11 @@ export const DIRECTIONS: Readonly<Record<Conv2dDirection, DirectionSpec>> = {
     channelOverride: 'CO_BLOCK',
     innerOverride: 'PX_BLOCK',
     gemmColumns: (g, h, w) => g.batch * h * w,
+    subgroupRows: (g) => g.outChannels,
+    subgroupColumns: (g, h, w) => g.batch * h * w,
   },
   backwardInput: {
-    sources: { direct: backwardInputDirect, register: backwardInputRegister },
+    sources: { direct: backwardInputDirect, register: backwardInputRegister, subgroup: backwardInputSubgroup },
     items: (g) => g.batch * g.inChannels * g.inHeight * g.inWidth,
     rowLength: (g) => g.inWidth,
     // Blocks hold columns of one phase iw mod sW (see backward_input_register.wgsl).
@@ -69,9 +79,11 @@ export const DIRECTIONS: Readonly<Record<Conv2dDirection, DirectionSpec>> = {
     channelOverride: 'CI_BLOCK',
     innerOverride: 'PX_BLOCK',
     gemmColumns: () => 0,
+    subgroupRows: (g) => g.inChannels,
+    subgroupColumns: (g) => g.batch * g.inHeight * g.inWidth,
   },
   backwardWeight: {
-    sources: { direct: backwardWeightDirect, register: backwardWeightRegister, tiled: backwardWeightTiled },
+    sources: { direct: backwardWeightDirect, register: backwardWeightRegister, tiled: backwardWeightTiled, subgroup: backwardWeightSubgroup },
     items: (g) => g.outChannels * taps(g),
     rowLength: (g) => taps(g),
     blocks: (g, _h, _w, inner) => Math.ceil(taps(g) / inner),
@@ -79,6 +91,8 @@ export const DIRECTIONS: Readonly<Record<Conv2dDirection, DirectionSpec>> = {
     channelOverride: 'CO_BLOCK',
     innerOverride: 'TAP_BLOCK',
     gemmColumns: (g) => taps(g),
+    subgroupRows: (g) => g.outChannels,
+    subgroupColumns: (g) => taps(g),
   },
 };
 
@@ -145,9 +159,26 @@ function channelBlock(channels: number, max: number): number {
   return best < 4 && channels > max ? Math.min(8, MAX_BLOCK) : best;
 }
 
-/** Untuned default: register blocks on CPU drivers (barriers are expensive there), tiled elsewhere. */
+/**
+ * Whether `variant` can run on this device: `subgroup` needs what matmul's subgroup variant needs
+ * (the `subgroups` feature and subgroups of exactly 8 invocations).
+ */
+export function conv2dVariantAvailable(ctx: GpuContext, variant: Conv2dVariant): boolean {
+  return variant !== 'subgroup' || matmulVariantAvailable(ctx, 'subgroup');
+}
+
+/** The variants of a direction this device can run (what tuneConv2d times). */
+export function availableConv2dVariants<D extends Conv2dDirection>(ctx: GpuContext, direction: D): Conv2dVariantOf<D>[] {
+  return (CONV2D_VARIANTS[direction] as readonly Conv2dVariantOf<D>[]).filter((v) => conv2dVariantAvailable(ctx, v));
+}
+
+/**
+ * Untuned default: on CPU drivers (barriers are expensive there) subgroup broadcasts where they
+ * can run (2-3x the register blocks on lavapipe, see benchmarks/conv2d_gflops.ts), else
+ * register blocks; tiled elsewhere.
+ */
 export function defaultConv2dVariant<D extends Conv2dDirection>(ctx: GpuContext, direction: D): Conv2dVariantOf<D> {
-  if (ctx.adapter.isSoftware) return 'register' as Conv2dVariantOf<D>;
+  if (ctx.adapter.isSoftware) return (conv2dVariantAvailable(ctx, 'subgroup') ? 'subgroup' : 'register') as Conv2dVariantOf<D>;
   return (direction === 'backwardInput' ? 'register' : 'tiled') as Conv2dVariantOf<D>;
 }
 
@@ -166,7 +197,7 @@ export function conv2dTuningKey(g: Conv2dGeometry, direction: Conv2dDirection): 
  */
 export function rememberedVariant<D extends Conv2dDirection>(ctx: GpuContext, g: Conv2dGeometry, direction: D): Conv2dVariantOf<D> | undefined {
   const known = ctx.chosen(conv2dTuningKey(g, direction));
-  return (CONV2D_VARIANTS[direction] as readonly string[]).includes(known ?? '') ? (known as Conv2dVariantOf<D>) : undefined;
+  return (availableConv2dVariants(ctx, direction) as readonly string[]).includes(known ?? '') ? (known as Conv2dVariantOf<D>) : undefined;
 }
 
 /** Records one dispatch of a direction's variant: override values and grid follow the variant. */
@@ -186,11 +217,18 @@ export function run(
   const maxGroups = ctx.limits.maxComputeWorkgroupsPerDimension;
   const base = { ...g, outHeight: outH, outWidth: outW };
   const name = `conv2d/${direction}_${variant}`;
+  if (!conv2dVariantAvailable(ctx, variant as Conv2dVariant)) {
+    throw new Error(`conv2d: variant '${variant}' cannot run on ${ctx.adapter.name} (it needs the subgroups feature with 8-wide subgroups)`);
+  }
   if (variant === 'direct') {
     const WG = 64;
     const size = spec.items(g, outH, outW);
     const kernel = ctx.kernel({ name, source, overrides: { WG, ...flags } });
     ctx.dispatch(kernel, bindings, { ...base, size }, dispatch1d(size, WG, maxGroups));
+    return;
+  }
+  if (variant === 'subgroup') {
+    runSubgroup(ctx, g, direction, source, bindings, flags);
     return;
   }
   const blocks = blocksFor(ctx, g, direction);
@@ -223,6 +261,39 @@ export function run(
   const reductionChunk = blocks.tileK * Math.ceil(steps / Math.min(steps, wanted, ctx.limits.maxComputeWorkgroupsPerDimension));
   const splits = Math.ceil(reduction / reductionChunk);
   splitK(ctx, g, bindings, splits, (gradWeight) => ctx.dispatch(kernel, { ...bindings, gradWeight }, { ...base, size, reductionChunk }, [...grid, splits]));
+}
+
+/**
+ * The subgroup variant: an implicit GEMM whose workgroups cover 16 rows x 4*WG columns. WG is 64
+ * (8 subgroups side by side along the columns) for forward and gradInput, whose columns are
+ * pixels (many); 8 for gradWeight, whose columns are the Cin*kH*kW taps (few), and whose
+ * reduction over the batch is split until about minWorkgroups(ctx) workgroups run.
+ */
+function runSubgroup(
+  ctx: GpuContext,
+  g: Conv2dGeometry,
+  direction: Conv2dDirection,
+  source: string,
+  bindings: Readonly<Record<string, GPUBuffer>>,
+  flags: Readonly<Record<string, number>>,
+): void {
+  const spec = DIRECTIONS[direction];
+  const outH = outHeightOf(g);
+  const outW = outWidthOf(g);
+  const base = { ...g, outHeight: outH, outWidth: outW };
+  const WG = direction === 'backwardWeight' ? 8 : 64;
+  const size = spec.subgroupColumns(g, outH, outW);
+  const rowBlocks = Math.ceil(spec.subgroupRows(g) / 16);
+  const [gx, gy] = dispatch1d(size, 4 * WG, ctx.limits.maxComputeWorkgroupsPerDimension);
+  const kernel = ctx.kernel({ name: `conv2d/${direction}_subgroup`, source, overrides: { WG, ...flags } });
+  if (direction !== 'backwardWeight') {
+    ctx.dispatch(kernel, bindings, { ...base, size }, [gx, gy, rowBlocks]);
+    return;
+  }
+  const wanted = Math.ceil(minWorkgroups(ctx) / (gx * gy * rowBlocks));
+  const batchChunk = Math.ceil(g.batch / Math.min(g.batch, wanted));
+  const splits = Math.ceil(g.batch / batchChunk);
+  splitK(ctx, g, bindings, splits, (gradWeight) => ctx.dispatch(kernel, { ...bindings, gradWeight }, { ...base, size, batchChunk }, [gx, gy, rowBlocks * splits]));
 }
 
 /**

@@ -1,0 +1,122 @@
+// conv2d backward to the weight as an implicit GEMM with subgroup broadcasts (for lavapipe with
+// the `subgroups` feature; the scheme of shaders/matmul/subgroup.wgsl):
+//   gradWeight[co, n] = sum_k gradOutput[b, co, oh, ow] * col[k, n]   rows co = Cout,
+//   columns n = (ci, kh, kw), k = (b, oh, ow), col the im2col matrix of x read on the fly.
+// Maths as backward_weight.wgsl. Each subgroup of 8 invocations computes 16 channels x 32
+// consecutive taps; each invocation holds 16 channels x 4 taps in registers, loads its 4 input
+// values and the gradOutput values of channels co0 + lane and co0 + 8 + lane per (b, oh, ow),
+// and gets the other 14 by subgroupBroadcast (one shuffle on lavapipe, where a storage load is
+// one scalar load per lane).
+// The batch is split in chunks of batchChunk images (split-K: a layer has few weights and a long
+// reduction): split s sums images [s*batchChunk, (s+1)*batchChunk) in a fixed order into
+// gradWeight[s], and backward_weight_reduce.wgsl adds the splits in order (deterministic).
+// Bindings: gradOutput (B, Cout, H', W'), x (B, Cin, H, W), gradWeight (splits, Cout, Cin, kH, kW).
+// Dispatch: x/y spread by dispatch1d over size = Cin*kH*kW columns in workgroups of 4*WG
+// columns; z = ceil(Cout / 16) * splits, split-major.
+// NOTE: needs subgroups of exactly 8 consecutive invocations; no early return (uniform control
+// flow for subgroupBroadcast): channels and taps past the end are clamped, never stored.
+enable subgroups;
+
+override WG: u32 = 8u;
+
+const LANES = 8u;
+const ROWS = 16u;
+
+struct Params {
+  size: u32, batch: u32, inChannels: u32, inHeight: u32, inWidth: u32, outChannels: u32, outHeight: u32,
+  outWidth: u32, kernelH: u32, kernelW: u32, strideH: u32, strideW: u32, padH: u32, padW: u32,
+  dilationH: u32, dilationW: u32, batchChunk: u32,
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> gradOutput: array<f32>;
+@group(0) @binding(2) var<storage, read> x: array<f32>;
+@group(0) @binding(3) var<storage, read_write> gradWeight: array<f32>;
+
+@compute @workgroup_size(WG)
+fn main(
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) groups: vec3<u32>,
+  @builtin(local_invocation_index) li: u32,
+  @builtin(subgroup_invocation_id) lane: u32,
+) {
+  let wgIndex = wid.x + wid.y * groups.x;
+  let col0 = (wgIndex * (WG / LANES) + li / LANES) * (LANES * 4u) + lane * 4u;
+  let rowBlocks = (params.outChannels + ROWS - 1u) / ROWS;
+  let row0 = (wid.z % rowBlocks) * ROWS;
+  let split = wid.z / rowBlocks;
+  let batchEnd = min((split + 1u) * params.batchChunk, params.batch);
+  let taps = params.kernelH * params.kernelW;
+  let plane = params.outHeight * params.outWidth;
+  let image = params.inHeight * params.inWidth;
+  // Each tap of the block, decoded once: input plane offset and the kernel's spatial offsets.
+  // Taps past the end repeat the last tap (valid memory) and are never written.
+  var xPlane: array<u32, 4>;
+  var dh: array<i32, 4>;
+  var dw: array<i32, 4>;
+  for (var j = 0u; j < 4u; j++) {
+    let n = min(col0 + j, params.size - 1u);
+    xPlane[j] = (n / taps) * image;
+    dh[j] = i32(((n % taps) / params.kernelW) * params.dilationH) - i32(params.padH);
+    dw[j] = i32((n % params.kernelW) * params.dilationW) - i32(params.padW);
+  }
+  // This invocation loads gradOutput of channels row0 + lane and row0 + 8 + lane.
+  let goLo = min(row0 + lane, params.outChannels - 1u) * plane;
+  let goHi = min(row0 + LANES + lane, params.outChannels - 1u) * plane;
+  // acc[r]: gradWeight[row0 + r, col0 .. col0 + 3].
+  var acc: array<vec4<f32>, ROWS>;
+  for (var b = split * params.batchChunk; b < batchEnd; b++) {
+    let goImage = b * params.outChannels * plane;
+    let xImage = b * params.inChannels * image;
+    for (var oh = 0u; oh < params.outHeight; oh++) {
+      // Row offset of each tap's input; rows outside the image read offset 0 and use 0.
+      var rowAt: array<u32, 4>;
+      var rowInside: array<bool, 4>;
+      for (var j = 0u; j < 4u; j++) {
+        let ih = i32(oh * params.strideH) + dh[j];
+        rowInside[j] = ih >= 0 && ih < i32(params.inHeight);
+        rowAt[j] = select(0u, xImage + xPlane[j] + u32(ih) * params.inWidth, rowInside[j]);
+      }
+      let goRow = goImage + oh * params.outWidth;
+      for (var ow = 0u; ow < params.outWidth; ow++) {
+        var at: vec4<u32>;
+        var inside: vec4<bool>;
+        for (var j = 0u; j < 4u; j++) {
+          let iw = i32(ow * params.strideW) + dw[j];
+          inside[j] = rowInside[j] && iw >= 0 && iw < i32(params.inWidth);
+          at[j] = select(0u, rowAt[j] + u32(iw), inside[j]);
+        }
+        let xv = select(vec4(0.0), vec4(x[at.x], x[at.y], x[at.z], x[at.w]), inside);
+        let lo = gradOutput[goRow + goLo + ow];
+        let hi = gradOutput[goRow + goHi + ow];
+        // subgroupBroadcast takes a constant lane, hence the unrolled lines.
+        acc[0] = fma(vec4(subgroupBroadcast(lo, 0u)), xv, acc[0]);
+        acc[1] = fma(vec4(subgroupBroadcast(lo, 1u)), xv, acc[1]);
+        acc[2] = fma(vec4(subgroupBroadcast(lo, 2u)), xv, acc[2]);
+        acc[3] = fma(vec4(subgroupBroadcast(lo, 3u)), xv, acc[3]);
+        acc[4] = fma(vec4(subgroupBroadcast(lo, 4u)), xv, acc[4]);
+        acc[5] = fma(vec4(subgroupBroadcast(lo, 5u)), xv, acc[5]);
+        acc[6] = fma(vec4(subgroupBroadcast(lo, 6u)), xv, acc[6]);
+        acc[7] = fma(vec4(subgroupBroadcast(lo, 7u)), xv, acc[7]);
+        acc[8] = fma(vec4(subgroupBroadcast(hi, 0u)), xv, acc[8]);
+        acc[9] = fma(vec4(subgroupBroadcast(hi, 1u)), xv, acc[9]);
+        acc[10] = fma(vec4(subgroupBroadcast(hi, 2u)), xv, acc[10]);
+        acc[11] = fma(vec4(subgroupBroadcast(hi, 3u)), xv, acc[11]);
+        acc[12] = fma(vec4(subgroupBroadcast(hi, 4u)), xv, acc[12]);
+        acc[13] = fma(vec4(subgroupBroadcast(hi, 5u)), xv, acc[13]);
+        acc[14] = fma(vec4(subgroupBroadcast(hi, 6u)), xv, acc[14]);
+        acc[15] = fma(vec4(subgroupBroadcast(hi, 7u)), xv, acc[15]);
+      }
+    }
+  }
+  let out = split * params.outChannels * params.size;
+  for (var r = 0u; r < ROWS; r++) {
+    let co = row0 + r;
+    if (co >= params.outChannels) { break; }
+    for (var j = 0u; j < 4u; j++) {
+      let n = col0 + j;
+      if (n >= params.size) { break; }
+      gradWeight[out + co * params.size + n] = acc[r][j];
+    }
+  }
+}

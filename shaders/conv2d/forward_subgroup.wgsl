@@ -1,0 +1,118 @@
+// conv2d forward as an implicit GEMM with subgroup broadcasts (for lavapipe with the `subgroups`
+// feature; the scheme of shaders/matmul/subgroup.wgsl):
+//   y[co, n] = sum_k weight[co, k] * col[k, n]   rows co = Cout, columns n = (b, oh, ow),
+//   k = (ci, kh, kw), col the im2col matrix of x read on the fly. Maths as forward_direct.wgsl.
+// Each subgroup of 8 invocations computes 16 output channels x 32 consecutive columns; each
+// invocation holds 16 channels x 4 columns in registers. Per (tap, ci) an invocation loads its 4
+// input values and the weights of channels co0 + lane and co0 + 8 + lane, and gets the other 14
+// weights from its neighbours by subgroupBroadcast: lavapipe splits a storage load into one
+// scalar load per lane even when all lanes read the same address, a broadcast is one shuffle.
+// Taps outside, channels inside: a tap's bounds are checked once for all Cin channels.
+// Bindings: x (B, Cin, H, W), weight (Cout, Cin, kH, kW), bias (Cout; read only when HAS_BIAS),
+// y (B, Cout, H', W').
+// Dispatch: x/y spread by dispatch1d over size = B*H'*W' columns in workgroups of 4*WG columns;
+// z = ceil(Cout / 16).
+// NOTE: needs subgroups of exactly 8 invocations made of consecutive local_invocation_index (the
+// dispatcher checks). No early return: subgroupBroadcast must stay in uniform control flow, so
+// channels and columns past the end are clamped for loading and skipped when storing.
+enable subgroups;
+
+override WG: u32 = 64u;
+override HAS_BIAS: bool = false;
+override RELU: bool = false;
+
+const LANES = 8u;
+const ROWS = 16u;
+
+struct Params {
+  size: u32, batch: u32, inChannels: u32, inHeight: u32, inWidth: u32, outChannels: u32, outHeight: u32,
+  outWidth: u32, kernelH: u32, kernelW: u32, strideH: u32, strideW: u32, padH: u32, padW: u32,
+  dilationH: u32, dilationW: u32,
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read> weight: array<f32>;
+@group(0) @binding(3) var<storage, read> bias: array<f32>;
+@group(0) @binding(4) var<storage, read_write> y: array<f32>;
+
+@compute @workgroup_size(WG)
+fn main(
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) groups: vec3<u32>,
+  @builtin(local_invocation_index) li: u32,
+  @builtin(subgroup_invocation_id) lane: u32,
+) {
+  let wgIndex = wid.x + wid.y * groups.x;
+  let col0 = (wgIndex * (WG / LANES) + li / LANES) * (LANES * 4u) + lane * 4u;
+  let row0 = wid.z * ROWS;
+  let plane = params.outHeight * params.outWidth;
+  let inPlane = params.inHeight * params.inWidth;
+  let taps = params.kernelH * params.kernelW;
+  // Each column's image and input window corner; columns past the end repeat the last one.
+  var xImage: array<u32, 4>;
+  var ih0: array<i32, 4>;
+  var iw0: array<i32, 4>;
+  for (var j = 0u; j < 4u; j++) {
+    let n = min(col0 + j, params.size - 1u);
+    let pix = n % plane;
+    xImage[j] = (n / plane) * params.inChannels * inPlane;
+    ih0[j] = i32((pix / params.outWidth) * params.strideH) - i32(params.padH);
+    iw0[j] = i32((pix % params.outWidth) * params.strideW) - i32(params.padW);
+  }
+  // This invocation loads the weights of channels row0 + lane and row0 + 8 + lane.
+  let wLo = min(row0 + lane, params.outChannels - 1u) * params.inChannels * taps;
+  let wHi = min(row0 + LANES + lane, params.outChannels - 1u) * params.inChannels * taps;
+  // acc[r]: y[row0 + r, col0 .. col0 + 3].
+  var acc: array<vec4<f32>, ROWS>;
+  for (var kh = 0u; kh < params.kernelH; kh++) {
+    for (var kw = 0u; kw < params.kernelW; kw++) {
+      // Offset of each column's input in channel 0; outside the image: offset 0, value 0.
+      var at: vec4<u32>;
+      var inside: vec4<bool>;
+      for (var j = 0u; j < 4u; j++) {
+        let ih = ih0[j] + i32(kh * params.dilationH);
+        let iw = iw0[j] + i32(kw * params.dilationW);
+        inside[j] = ih >= 0 && ih < i32(params.inHeight) && iw >= 0 && iw < i32(params.inWidth);
+        at[j] = select(0u, xImage[j] + u32(ih) * params.inWidth + u32(iw), inside[j]);
+      }
+      let tap = kh * params.kernelW + kw;
+      for (var ci = 0u; ci < params.inChannels; ci++) {
+        let xc = at + ci * inPlane;
+        let xv = select(vec4(0.0), vec4(x[xc.x], x[xc.y], x[xc.z], x[xc.w]), inside);
+        let k = ci * taps + tap;
+        let lo = weight[wLo + k];
+        let hi = weight[wHi + k];
+        // subgroupBroadcast takes a constant lane, hence the unrolled lines.
+        acc[0] = fma(vec4(subgroupBroadcast(lo, 0u)), xv, acc[0]);
+        acc[1] = fma(vec4(subgroupBroadcast(lo, 1u)), xv, acc[1]);
+        acc[2] = fma(vec4(subgroupBroadcast(lo, 2u)), xv, acc[2]);
+        acc[3] = fma(vec4(subgroupBroadcast(lo, 3u)), xv, acc[3]);
+        acc[4] = fma(vec4(subgroupBroadcast(lo, 4u)), xv, acc[4]);
+        acc[5] = fma(vec4(subgroupBroadcast(lo, 5u)), xv, acc[5]);
+        acc[6] = fma(vec4(subgroupBroadcast(lo, 6u)), xv, acc[6]);
+        acc[7] = fma(vec4(subgroupBroadcast(lo, 7u)), xv, acc[7]);
+        acc[8] = fma(vec4(subgroupBroadcast(hi, 0u)), xv, acc[8]);
+        acc[9] = fma(vec4(subgroupBroadcast(hi, 1u)), xv, acc[9]);
+        acc[10] = fma(vec4(subgroupBroadcast(hi, 2u)), xv, acc[10]);
+        acc[11] = fma(vec4(subgroupBroadcast(hi, 3u)), xv, acc[11]);
+        acc[12] = fma(vec4(subgroupBroadcast(hi, 4u)), xv, acc[12]);
+        acc[13] = fma(vec4(subgroupBroadcast(hi, 5u)), xv, acc[13]);
+        acc[14] = fma(vec4(subgroupBroadcast(hi, 6u)), xv, acc[14]);
+        acc[15] = fma(vec4(subgroupBroadcast(hi, 7u)), xv, acc[15]);
+      }
+    }
+  }
+  for (var r = 0u; r < ROWS; r++) {
+    let co = row0 + r;
+    if (co >= params.outChannels) { break; }
+    var v = acc[r];
+    if (HAS_BIAS) { v += vec4(bias[co]); }
+    if (RELU) { v = max(v, vec4(0.0)); }
+    for (var j = 0u; j < 4u; j++) {
+      let n = col0 + j;
+      if (n >= params.size) { break; }
+      y[((n / plane) * params.outChannels + co) * plane + n % plane] = v[j];
+    }
+  }
+}
