@@ -36,7 +36,9 @@ describe('fusion inputs', () => {
   });
 
   it('maps pretrained unimodal names into the fused model', () => {
-    expect([...encoderStateNames('image', ['0.weight', '7.bias', '10.weight'])]).toEqual([['0.weight', 'image.0.weight'], ['7.bias', 'image.7.bias']]);
+    expect([...encoderStateNames('image', ['0.weight', '5.running_var', '10.bias', '13.weight'])]).toEqual([
+      ['0.weight', 'image.0.weight'], ['5.running_var', 'image.5.running_var'], ['10.bias', 'image.10.bias'],
+    ]);
     expect([...encoderStateNames('audio', ['features.1.running_mean', 'classifier.weight'])]).toEqual([['features.1.running_mean', 'audio.features.1.running_mean']]);
   });
 });
@@ -60,8 +62,8 @@ describeGpu('fused networks', (gpu) => {
     const x = randomArray(batch * packedSize(inputs), 5);
     const expected: Record<string, string[]> = {
       early: ['cnn.features.0.weight', 'cnn.features.1.running_var', 'cnn.classifier.weight'],
-      intermediate: ['image.0.weight', 'image.7.weight', 'audio.features.0.weight', 'head.0.weight', 'head.3.bias'],
-      attention: ['image.2.bias', 'audio.features.4.weight', 'gate.weight', 'gate.bias', 'head.3.weight'],
+      intermediate: ['image.0.weight', 'image.10.weight', 'audio.features.0.weight', 'head.0.weight', 'head.3.bias'],
+      attention: ['image.1.bias', 'image.5.running_mean', 'audio.features.4.weight', 'gate.weight', 'gate.bias', 'head.3.weight'],
     };
     for (const kind of FUSION_KINDS) {
       const { module, dropouts } = buildFusion(ctx, kind, inputs, new Rng(1), small);

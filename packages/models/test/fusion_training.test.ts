@@ -5,19 +5,20 @@ import { argmax } from '../src/fusion/calibration';
 import { packedSize, packPairs, type FusionInputs } from '../src/fusion/inputs';
 import { buildFusion, imageEncoder, loadEncoder, type FusionKind } from '../src/fusion/networks';
 
-const inputs: FusionInputs = { image: [1, 10, 10], audio: [1, 4, 7] };
+const inputs: FusionInputs = { image: [1, 12, 12], audio: [1, 4, 7] };
+const SIDE = 12;
 const small = { imageChannels: [4, 8] as const, imageHidden: 32, audioChannels: [4, 6], earlyChannels: [8, 16, 16], headHidden: 12, dropout: 0 };
 
 /**
- * A synthetic paired task: digit d lights a 2x2 blob at row 1 + 4 (d / 5), column 2 (d % 5) of the image and mel bin
+ * A synthetic paired task: digit d lights a 2x2 blob at row 1 + 6 (d / 5), column 1 + 2 (d % 5) of the 12x12 image and mel bin
  * d % 4 over frames [d / 4 * 2, +2) of the audio (both senses carry the label), with noise.
  */
 function batch(labels: readonly number[], rng: Rng): { image: Float32Array; audio: Float32Array } {
-  const image = Float32Array.from({ length: labels.length * 100 }, () => 0.1 * rng.next());
+  const image = Float32Array.from({ length: labels.length * SIDE * SIDE }, () => 0.1 * rng.next());
   const audio = Float32Array.from({ length: labels.length * 28 }, () => 0.1 * rng.next());
   labels.forEach((d, b) => {
-    const [r, c] = [1 + 4 * Math.floor(d / 5), 2 * (d % 5)];
-    for (const [dr, dc] of [[0, 0], [0, 1], [1, 0], [1, 1]]) image[b * 100 + (r + dr) * 10 + c + dc] += 1;
+    const [r, c] = [1 + 6 * Math.floor(d / 5), 1 + 2 * (d % 5)];
+    for (const [dr, dc] of [[0, 0], [0, 1], [1, 0], [1, 1]]) image[b * SIDE * SIDE + (r + dr) * SIDE + c + dc] += 1;
     for (let t = 0; t < 2; t++) audio[b * 28 + (d % 4) * 7 + Math.floor(d / 4) * 2 + t] += 1;
   });
   return { image, audio };
@@ -70,10 +71,12 @@ describeGpu('fused networks learn', (gpu) => {
     const fused = buildFusion(ctx, 'attention', inputs, new Rng(2), small).module;
     const pretrained = imageEncoder(ctx, inputs.image, new Rng(3), small.imageChannels, small.imageHidden);
     const state = await pretrained.stateDict();
-    state.set('10.weight', { shape: [10, 32], data: new Float32Array(320) } as HostTensor);
-    expect(loadEncoder(fused, 'image', state)).toBe(6);
+    state.set('13.weight', { shape: [10, 32], data: new Float32Array(320) } as HostTensor);
+    // conv, BN (weight, bias, running mean and variance) x 2 blocks, dense weight and bias.
+    expect(loadEncoder(fused, 'image', state)).toBe(12);
     const loaded = await fused.stateDict();
-    expect(loaded.get('image.7.weight')!.data).toEqual(state.get('7.weight')!.data);
+    expect(loaded.get('image.10.weight')!.data).toEqual(state.get('10.weight')!.data);
+    expect(loaded.get('image.5.running_var')!.data).toEqual(state.get('5.running_var')!.data);
     expect(() => loadEncoder(fused, 'audio', state)).toThrow(/lacks audio.features.0.weight/);
     expect(() => loadEncoder(buildFusion(ctx, 'early', inputs, new Rng(2), small).module, 'image', state)).toThrow(/only intermediate and attention/);
     pretrained.free();

@@ -14,7 +14,9 @@
  */
 import { concat, Conv2d, Dropout, type HostTensor, Flatten, Linear, linear, matmul, MaxPool2d, mean, Module, outsideScope, ReLU, reshape, Sequential, slice, softmax, Tensor, mul, type Rng } from '@duet/autograd';
 import type { GpuContext } from '@duet/gpu';
-import { AudioCnn, convOut, type BuiltModel } from '../architectures';
+import { AudioCnn, IMAGE_ENCODER_LAYERS, imageEncoder, type BuiltModel } from '../architectures';
+
+export { imageEncoder, IMAGE_ENCODER_LAYERS };
 import { ModalityDropout, NO_BLANK, unpack, type Blank, type FusionInputs } from './inputs';
 
 export const FUSION_KINDS = ['early', 'intermediate', 'attention'] as const;
@@ -62,26 +64,6 @@ export abstract class FusionNetwork extends Module {
 
   /** Every Dropout the training loop steps (modality dropout first). */
   abstract get dropouts(): Dropout[];
-}
-
-// x: (B, 1, 28, 28) -> (B, hidden)
-/** mnist-cnn's layers up to its hidden ReLU and dropout (indices 0-9, the same names). */
-export function imageEncoder(ctx: GpuContext, input: readonly number[], rng: Rng, channels: readonly [number, number] = [32, 64], hidden = 128): Sequential {
-  const [c, h, w] = input;
-  const flat = channels[1] * convOut(convOut(convOut(h, 3), 3), 2, 2) * convOut(convOut(convOut(w, 3), 3), 2, 2);
-  return new Sequential(
-    ctx,
-    new Conv2d(ctx, c, channels[0], 3, { rng }),
-    new ReLU(ctx),
-    new Conv2d(ctx, channels[0], channels[1], 3, { rng }),
-    new ReLU(ctx),
-    new MaxPool2d(ctx, 2),
-    new Dropout(ctx, 0.25, { rng }),
-    new Flatten(ctx),
-    new Linear(ctx, flat, hidden, { rng }),
-    new ReLU(ctx),
-    new Dropout(ctx, 0.5, { rng }),
-  );
 }
 
 // x: (B, C, nMels, frames) -> (B, channels[-1])
@@ -237,7 +219,8 @@ export function buildFusion(ctx: GpuContext, kind: FusionKind, inputs: FusionInp
 export function encoderStateNames(kind: 'image' | 'audio', names: readonly string[]): Map<string, string> {
   const out = new Map<string, string>();
   for (const name of names) {
-    if (kind === 'image' && /^[0-9]\./.test(name)) out.set(name, `image.${name}`);
+    const layer = /^(\d+)\./.exec(name);
+    if (kind === 'image' && layer && Number(layer[1]) < IMAGE_ENCODER_LAYERS) out.set(name, `image.${name}`);
     if (kind === 'audio' && name.startsWith('features.')) out.set(name, `audio.${name}`);
   }
   return out;
