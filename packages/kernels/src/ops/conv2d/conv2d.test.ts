@@ -176,10 +176,17 @@ describeGpu('conv2d on the GPU', (gpu) => {
     const software = conv2dVariantAvailable(ctx, 'subgroup') ? 'subgroup' : 'register';
     for (const direction of ['forward', 'backwardInput', 'backwardWeight'] as const) {
       expect(defaultConv2dVariant(ctx, direction)).toBe(ctx.adapter.isSoftware ? software : direction === 'backwardInput' ? 'register' : 'tiled');
+      const layer = conv2dGeometry([2, 16, 9, 9], [8, 16, 3, 3], { padding: 1 });
+      expect(defaultConv2dVariant(ctx, direction, layer), 'a layer the subgroup GEMM fits').toBe(defaultConv2dVariant(ctx, direction));
       expect(availableConv2dVariants(ctx, direction)).toEqual(CONV2D_VARIANTS[direction].filter((v) => v !== 'subgroup' || conv2dVariantAvailable(ctx, v)));
     }
     if (ctx.adapter.name.includes('llvmpipe') && ctx.adapter.backend === 'vulkan') {
       expect(conv2dVariantAvailable(ctx, 'subgroup'), 'lavapipe has 8-wide subgroups').toBe(true);
+    }
+    // gradInput keeps register blocks where the subgroup GEMM would waste most of its work.
+    if (ctx.adapter.isSoftware) {
+      expect(defaultConv2dVariant(ctx, 'backwardInput', conv2dGeometry([2, 1, 9, 9], [8, 1, 3, 3]))).toBe('register');
+      expect(defaultConv2dVariant(ctx, 'backwardInput', conv2dGeometry([2, 16, 9, 9], [8, 16, 3, 3], { stride: [1, 2] }))).toBe('register');
     }
     if (conv2dVariantAvailable(ctx, 'subgroup')) return;
     const x = fromData(ctx, new Float32Array(16), c.x, 'x');

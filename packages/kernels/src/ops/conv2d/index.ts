@@ -70,7 +70,7 @@ export function conv2d(ctx: GpuContext, x: GpuArray, weight: GpuArray, bias: Gpu
   const y = empty(ctx, conv2dOutputShape(g), 'conv2d.y');
   // One measurement covers the layer's three directions (tuneConv2d times them together).
   if (!options.variant) ctx.noteUntuned(conv2dTuningKey(g, 'forward'), () => tuneConv2d(ctx, g));
-  const variant = options.variant ?? rememberedVariant(ctx, g, 'forward') ?? defaultConv2dVariant(ctx, 'forward');
+  const variant = options.variant ?? rememberedVariant(ctx, g, 'forward') ?? defaultConv2dVariant(ctx, 'forward', g);
   const flags = { HAS_BIAS: bias ? 1 : 0, RELU: options.relu ? 1 : 0 };
   // Without a bias, `weight` stands in for the unused binding (both are read-only).
   const bindings = { x: x.buffer, weight: weight.buffer, bias: (bias ?? weight).buffer, y: y.buffer };
@@ -89,7 +89,7 @@ export function conv2dBackwardInput(
   const g = conv2dGeometry(inputShape, weight.shape, options);
   checkGradOutput(g, gradOutput);
   const gradInput = empty(ctx, inputShape, 'conv2d.gradInput');
-  const variant = options.variant ?? rememberedVariant(ctx, g, 'backwardInput') ?? defaultConv2dVariant(ctx, 'backwardInput');
+  const variant = options.variant ?? rememberedVariant(ctx, g, 'backwardInput') ?? defaultConv2dVariant(ctx, 'backwardInput', g);
   run(ctx, g, 'backwardInput', variant, { gradOutput: gradOutput.buffer, weight: weight.buffer, gradInput: gradInput.buffer });
   return gradInput;
 }
@@ -105,7 +105,7 @@ export function conv2dBackwardWeight(
   const g = conv2dGeometry(x.shape, weightShape, options);
   checkGradOutput(g, gradOutput);
   const gradWeight = empty(ctx, weightShape, 'conv2d.gradWeight');
-  const variant = options.variant ?? rememberedVariant(ctx, g, 'backwardWeight') ?? defaultConv2dVariant(ctx, 'backwardWeight');
+  const variant = options.variant ?? rememberedVariant(ctx, g, 'backwardWeight') ?? defaultConv2dVariant(ctx, 'backwardWeight', g);
   run(ctx, g, 'backwardWeight', variant, { gradOutput: gradOutput.buffer, x: x.buffer, gradWeight: gradWeight.buffer });
   return gradWeight;
 }

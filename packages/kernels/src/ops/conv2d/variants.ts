@@ -174,11 +174,16 @@ export function availableConv2dVariants<D extends Conv2dDirection>(ctx: GpuConte
 
 /**
  * Untuned default: on CPU drivers (barriers are expensive there) subgroup broadcasts where they
- * can run (2-3x the register blocks on lavapipe, see benchmarks/conv2d_gflops.ts), else
- * register blocks; tiled elsewhere.
+ * can run, else register blocks; tiled elsewhere. Given the layer `g`, gradInput keeps register
+ * blocks where the subgroup GEMM wastes most of its work: under 8 input channels (its blocks
+ * are 16 channels) or stride > 1 (most taps hit no output). Measured on lavapipe with
+ * benchmarks/conv2d_gflops.ts: subgroup 1.2-5x register elsewhere, 0.1-0.8x in those cases.
  */
-export function defaultConv2dVariant<D extends Conv2dDirection>(ctx: GpuContext, direction: D): Conv2dVariantOf<D> {
-  if (ctx.adapter.isSoftware) return (conv2dVariantAvailable(ctx, 'subgroup') ? 'subgroup' : 'register') as Conv2dVariantOf<D>;
+export function defaultConv2dVariant<D extends Conv2dDirection>(ctx: GpuContext, direction: D, g?: Conv2dGeometry): Conv2dVariantOf<D> {
+  if (ctx.adapter.isSoftware) {
+    const wasteful = direction === 'backwardInput' && g !== undefined && (g.inChannels < 8 || g.strideH > 1 || g.strideW > 1);
+    return (conv2dVariantAvailable(ctx, 'subgroup') && !wasteful ? 'subgroup' : 'register') as Conv2dVariantOf<D>;
+  }
   return (direction === 'backwardInput' ? 'register' : 'tiled') as Conv2dVariantOf<D>;
 }
 
