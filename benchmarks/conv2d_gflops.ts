@@ -10,7 +10,7 @@
 import { parseArgs } from 'node:util';
 import { acquireGpu, MemoryTuningStore, type GpuContext } from '@duet/gpu/node';
 import {
-  CONV2D_VARIANTS, conv2dBackwardInput, conv2dBackwardWeight, conv2d, conv2dGeometry, conv2dOutputShape, fromData, free, toData, tuneConv2d,
+  availableConv2dVariants, conv2dBackwardInput, conv2dBackwardWeight, conv2d, conv2dGeometry, conv2dOutputShape, fromData, free, toData, tuneConv2d,
   type Conv2dDirection, type Conv2dGeometry, type GpuArray,
 } from '@duet/kernels';
 
@@ -19,6 +19,7 @@ interface Layer {
   readonly x: [number, number, number, number];
   readonly weight: [number, number, number, number];
   readonly stride?: number;
+  readonly padding?: number;
 }
 
 const LAYERS: Layer[] = [
@@ -28,6 +29,11 @@ const LAYERS: Layer[] = [
   { name: 'lab-cnn conv2 (41 frames)', x: [32, 10, 41, 12], weight: [10, 10, 5, 5], stride: 2 },
   { name: 'mnist conv1', x: [64, 1, 28, 28], weight: [32, 1, 3, 3] },
   { name: 'mnist conv2', x: [64, 32, 26, 26], weight: [64, 32, 3, 3] },
+  { name: 'small-mnist 14x14 conv2', x: [64, 16, 14, 14], weight: [32, 16, 3, 3], padding: 1 },
+  { name: 'audio-cnn conv1', x: [32, 1, 40, 101], weight: [16, 1, 3, 3], padding: 1 },
+  { name: 'audio-cnn conv2', x: [32, 16, 20, 50], weight: [32, 16, 3, 3], padding: 1 },
+  { name: 'audio-cnn conv3', x: [32, 32, 10, 25], weight: [64, 32, 3, 3], padding: 1 },
+  { name: 'audio-cnn conv4', x: [32, 64, 5, 12], weight: [64, 64, 3, 3], padding: 1 },
 ];
 
 const { values } = parseArgs({ options: { layer: { type: 'string' }, reps: { type: 'string', default: '3' }, retune: { type: 'boolean', default: false } } });
@@ -89,7 +95,8 @@ function unravel(index: number, shape: number[]): number[] {
 }
 
 async function benchLayer(ctx: GpuContext, layer: Layer): Promise<void> {
-  const g = conv2dGeometry(layer.x, layer.weight, { stride: layer.stride ?? 1 });
+  const options = { stride: layer.stride ?? 1, padding: layer.padding ?? 0 };
+  const g = conv2dGeometry(layer.x, layer.weight, options);
   const outShape = conv2dOutputShape(g);
   const macs = outShape.reduce((p, d) => p * d, 1) * g.inChannels * g.kernelH * g.kernelW;
   const xs = random(layer.x.reduce((p, d) => p * d, 1), 1);
@@ -98,16 +105,16 @@ async function benchLayer(ctx: GpuContext, layer: Layer): Promise<void> {
   const x = fromData(ctx, xs, layer.x, 'x');
   const w = fromData(ctx, ws, layer.weight, 'w');
   const gy = fromData(ctx, gys, outShape, 'gy');
-  console.log(`\n${layer.name}: x [${layer.x}] w [${layer.weight}] stride ${layer.stride ?? 1} -> [${outShape}], ${(2 * macs / 1e9).toFixed(3)} GFLOP per direction`);
+  console.log(`\n${layer.name}: x [${layer.x}] w [${layer.weight}] stride ${options.stride} padding ${options.padding} -> [${outShape}], ${(2 * macs / 1e9).toFixed(3)} GFLOP per direction`);
   const runs: Record<Conv2dDirection, (variant: string) => GpuArray> = {
-    forward: (variant) => conv2d(ctx, x, w, null, { stride: layer.stride, variant: variant as never }),
-    backwardInput: (variant) => conv2dBackwardInput(ctx, gy, w, layer.x, { stride: layer.stride, variant: variant as never }),
-    backwardWeight: (variant) => conv2dBackwardWeight(ctx, gy, x, layer.weight, { stride: layer.stride, variant: variant as never }),
+    forward: (variant) => conv2d(ctx, x, w, null, { ...options, variant: variant as never }),
+    backwardInput: (variant) => conv2dBackwardInput(ctx, gy, w, layer.x, { ...options, variant: variant as never }),
+    backwardWeight: (variant) => conv2dBackwardWeight(ctx, gy, x, layer.weight, { ...options, variant: variant as never }),
   };
   const operands: Record<Conv2dDirection, [Float32Array, Float32Array]> = { forward: [xs, ws], backwardInput: [gys, ws], backwardWeight: [gys, xs] };
   for (const direction of Object.keys(runs) as Conv2dDirection[]) {
     const cells: string[] = [];
-    for (const variant of CONV2D_VARIANTS[direction]) {
+    for (const variant of availableConv2dVariants(ctx, direction)) {
       const first = runs[direction](variant);
       const result = await toData(ctx, first);
       free(ctx, first);
