@@ -5,7 +5,7 @@
  */
 import { MelSpectrogram, melSpectrogramReference } from '@duet/dsp';
 import {
-  MATMUL_VARIANTS, CONV2D_VARIANTS, chooseMatmulVariant, conv2d, conv2dBackwardInput, conv2dBackwardWeight, conv2dGeometry, conv2dOutputShape, defaultConv2dVariant,
+  MATMUL_VARIANTS, CONV2D_VARIANTS, availableConv2dVariants, chooseMatmulVariant, conv2d, conv2dBackwardInput, conv2dBackwardWeight, conv2dGeometry, conv2dOutputShape, defaultConv2dVariant,
   free, fromData, matmul, matmulVariantFor, tuneConv2d, conv2dTuningKey, type Conv2dDirection, type Conv2dGeometry, type GpuArray,
 } from '@duet/kernels';
 import { checkConv2d, checkMatmul, seededValues } from '../check';
@@ -109,7 +109,7 @@ async function conv2dRows(s: SuiteContext, timer: GpuTimer, workload: string, la
     s.emit({ suite: 'kernels', workload, impl: 'duet', backend: ctx.adapter.name, unit: 'GFLOPS', ...scale(rate(seconds, flops), 1e-9), variant: label, status: wrong ? 'failed' : 'passed', ...(wrong ? { note: wrong } : {}) });
   };
   try {
-    if (!quickSkipsVariants(s, flops)) for (const variant of CONV2D_VARIANTS[direction]) await measure(variant, variant);
+    if (!quickSkipsVariants(s, flops)) for (const variant of availableConv2dVariants(ctx, direction)) await measure(variant, variant);
     if (!s.options.quick) await tuneConv2d(ctx, g);
     await measure(undefined, `runtime:${pickedConv2d(s, g, direction)}`);
   } finally {
@@ -123,7 +123,7 @@ function pickedConv2d(s: SuiteContext, g: Conv2dGeometry, direction: Conv2dDirec
   const { ctx } = s;
   // The store key GpuContext.choose writes (as @duet/kernels' own rememberedVariant reads it).
   const known = ctx.chosen(conv2dTuningKey(g, direction));
-  return known && (CONV2D_VARIANTS[direction] as readonly string[]).includes(known) ? known : defaultConv2dVariant(ctx, direction);
+  return known && (availableConv2dVariants(ctx, direction) as readonly string[]).includes(known) ? known : defaultConv2dVariant(ctx, direction, g);
 }
 
 /** 64 one-second clips at 8 kHz (FSDD's rate) -> log-mel (64, 128, 41), torchaudio's defaults. */

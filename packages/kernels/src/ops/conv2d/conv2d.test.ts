@@ -208,6 +208,10 @@ describeGpu('conv2d on the GPU', (gpu) => {
     expect(variants('backwardWeight')).toContain(choice.backwardWeight);
     const stored = ctx.chosen(conv2dTuningKey(g, 'forward'));
     expect(stored).toBe(choice.forward);
+    // The key names the candidates chosen among, so a store written before a variant existed is not reused.
+    for (const direction of ['forward', 'backwardInput', 'backwardWeight'] as const) {
+      expect(conv2dTuningKey(g, direction).endsWith(`:${direction}:${CONV2D_VARIANTS[direction].join('|')}`)).toBe(true);
+    }
     const xs = randomArray(count(c.x), 31);
     const ws = randomArray(count(c.weight), 32);
     const y = conv2d(ctx, fromData(ctx, xs, c.x, 'x'), fromData(ctx, ws, c.weight, 'w'), null, c);

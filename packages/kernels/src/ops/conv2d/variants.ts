@@ -191,7 +191,10 @@ export function defaultConv2dVariant<D extends Conv2dDirection>(ctx: GpuContext,
 export function conv2dTuningKey(g: Conv2dGeometry, direction: Conv2dDirection): string {
   return (
     `conv2d:${g.batch}x${g.inChannels}x${g.inHeight}x${g.inWidth}:${g.outChannels}x${g.kernelH}x${g.kernelW}` +
-    `:s${g.strideH}x${g.strideW}:p${g.padH}x${g.padW}:d${g.dilationH}x${g.dilationW}:${direction}`
+    `:s${g.strideH}x${g.strideW}:p${g.padH}x${g.padW}:d${g.dilationH}x${g.dilationW}:${direction}` +
+    // The candidates are part of the key: a choice made before a variant existed is not the
+    // choice among all of them (a tuning store from an older Duet would hide new variants).
+    `:${CONV2D_VARIANTS[direction].join('|')}`
   );
 }
 
