@@ -3,10 +3,13 @@
 //               * invstd * weight
 // where the two sums come from batch_norm2d_backward_reduce as gradBias and gradWeight / invstd.
 // Bindings: x, gradOutput (B, C, H, W); mean, invstd, weight, gradWeight, gradBias (C);
-// gradInput (B, C, H, W). Dispatch: 1-D over size = B*C*H*W, spread over x and y by dispatch1d.
-override WG: u32 = 256u;
+// gradInput (B, C, H, W).
+// Dispatch: (ceil(H*W / (WG * ITEMS)), B*C, 1), as batch_norm2d_forward.wgsl: the channel's
+// values are loaded once per invocation, which then walks ITEMS elements of its plane, WG apart.
+override WG: u32 = 64u;
+override ITEMS: u32 = 4u;
 
-struct Params { size: u32, channels: u32, spatial: u32, count: f32 }
+struct Params { channels: u32, spatial: u32, count: f32 }
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
@@ -19,12 +22,23 @@ struct Params { size: u32, channels: u32, spatial: u32, count: f32 }
 @group(0) @binding(8) var<storage, read_write> gradInput: array<f32>;
 
 @compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let i = gid.x + gid.y * groups.x * WG;
-  if (i >= params.size) { return; }
-  let c = (i / params.spatial) % params.channels;
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  // The grid's y is exactly B*C (no guard needed); the spatial guard is per element below.
+  let c = wid.y % params.channels;
+  let m = mean[c];
   let s = invstd[c];
-  let xhat = (x[i] - mean[c]) * s;
-  // xhat * gradWeight = (x - mean) * invstd^2 * sum(gradOutput * (x - mean)).
-  gradInput[i] = (gradOutput[i] - gradBias[c] / params.count - xhat * gradWeight[c] / params.count) * s * weight[c];
+  let w = weight[c];
+  // Same operations in the same order as per element before, so results stay bit-identical.
+  let meanGrad = gradBias[c] / params.count;
+  let gw = gradWeight[c];
+  let base = wid.y * params.spatial;
+  let first = wid.x * WG * ITEMS + lid;
+  for (var k = 0u; k < ITEMS; k++) {
+    let at = first + k * WG;
+    if (at < params.spatial) {
+      let xhat = (x[base + at] - m) * s;
+      // xhat * gradWeight = (x - mean) * invstd^2 * sum(gradOutput * (x - mean)).
+      gradInput[base + at] = (gradOutput[base + at] - meanGrad - xhat * gw / params.count) * s * w;
+    }
+  }
 }

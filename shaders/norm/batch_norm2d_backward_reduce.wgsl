@@ -5,6 +5,8 @@
 // batch_norm2d_backward_input.wgsl then uses both sums for gradInput.
 // Bindings: x (B, C, H, W), gradOutput (B, C, H, W), mean (C), invstd (C),
 // gradWeight (C), gradBias (C). Dispatch: (C, 1, 1), one workgroup per channel; WG a power of two.
+// Invocation lid visits k = lid, lid + WG, … of the channel's n values, stepping (b, s) of k by a
+// fixed amount instead of dividing per value (as batch_norm2d_stats.wgsl).
 override WG: u32 = 256u;
 
 struct Params { batch: u32, channels: u32, spatial: u32 }
@@ -24,14 +26,23 @@ var<workgroup> partial: array<vec2<f32>, WG>;
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   if (wid.x >= params.channels) { return; }
   let c = wid.x;
-  let n = params.batch * params.spatial;
+  let hw = params.spatial;
+  let planeStep = WG / hw;
+  let posStep = WG % hw;
   let m = mean[c];
+  var b = lid / hw;
+  var s = lid % hw;
   var acc = vec2<f32>(0.0, 0.0);
-  for (var k = lid; k < n; k += WG) {
-    let b = k / params.spatial;
-    let i = (b * params.channels + c) * params.spatial + (k - b * params.spatial);
+  while (b < params.batch) {
+    let i = (b * params.channels + c) * hw + s;
     let g = gradOutput[i];
     acc += vec2<f32>(g, g * (x[i] - m));
+    s += posStep;
+    b += planeStep;
+    if (s >= hw) {
+      s -= hw;
+      b += 1u;
+    }
   }
   partial[lid] = acc;
   workgroupBarrier();

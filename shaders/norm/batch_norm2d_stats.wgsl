@@ -6,6 +6,8 @@
 // where runningVar takes the UNBIASED variance var * n / (n - 1) (n > 1 is checked on the host).
 // Bindings: x (B, C, H, W), saveMean (C), saveInvstd (C), runningMean (C), runningVar (C).
 // Dispatch: (C, 1, 1), one workgroup per channel. WG must be a power of two (tree reduction).
+// Invocation lid visits k = lid, lid + WG, … of the channel's n values; (b, s) of k advance by a
+// fixed step (WG / HW planes, WG % HW positions) instead of a division per value.
 override WG: u32 = 256u;
 
 struct Params { batch: u32, channels: u32, spatial: u32, momentum: f32, eps: f32 }
@@ -18,12 +20,6 @@ struct Params { batch: u32, channels: u32, spatial: u32, momentum: f32, eps: f32
 @group(0) @binding(5) var<storage, read_write> runningVar: array<f32>;
 
 var<workgroup> partial: array<f32, WG>;
-
-// Index into x of the k-th value of channel c, k in [0, B*H*W).
-fn at(c: u32, k: u32) -> u32 {
-  let b = k / params.spatial;
-  return (b * params.channels + c) * params.spatial + (k - b * params.spatial);
-}
 
 // Sum of `v` over the workgroup; every invocation gets the total.
 fn workgroupSum(lid: u32, v: f32) -> f32 {
@@ -39,20 +35,39 @@ fn workgroupSum(lid: u32, v: f32) -> f32 {
   return total;
 }
 
+// Sum over the channel's values of x (when center is false) or of (x - m)^2 (when true).
+fn channelSum(c: u32, lid: u32, m: f32, center: bool) -> f32 {
+  let hw = params.spatial;
+  let planeStep = WG / hw;
+  let posStep = WG % hw;
+  var b = lid / hw;
+  var s = lid % hw;
+  var acc = 0.0;
+  while (b < params.batch) {
+    let v = x[(b * params.channels + c) * hw + s];
+    if (center) {
+      let d = v - m;
+      acc += d * d;
+    } else {
+      acc += v;
+    }
+    s += posStep;
+    b += planeStep;
+    if (s >= hw) {
+      s -= hw;
+      b += 1u;
+    }
+  }
+  return acc;
+}
+
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   if (wid.x >= params.channels) { return; }
   let c = wid.x;
   let n = params.batch * params.spatial;
-  var sum = 0.0;
-  for (var k = lid; k < n; k += WG) { sum += x[at(c, k)]; }
-  let mean = workgroupSum(lid, sum) / f32(n);
-  var squares = 0.0;
-  for (var k = lid; k < n; k += WG) {
-    let d = x[at(c, k)] - mean;
-    squares += d * d;
-  }
-  let variance = workgroupSum(lid, squares) / f32(n);
+  let mean = workgroupSum(lid, channelSum(c, lid, 0.0, false)) / f32(n);
+  let variance = workgroupSum(lid, channelSum(c, lid, mean, true)) / f32(n);
   if (lid == 0u) {
     saveMean[c] = mean;
     saveInvstd[c] = 1.0 / sqrt(variance + params.eps);

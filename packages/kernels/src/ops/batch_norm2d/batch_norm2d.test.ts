@@ -82,6 +82,8 @@ describeGpu('batch_norm2d on the GPU', (gpu) => {
 
   // B = 1 and 3, C = 1 and 5, odd H and W, H = W = 1 with B > 1, more than 256 values per
   // channel (the reduction's strided loop), and a large mean that a one-pass variance would lose.
+  // Planes of 323 and 7 values: more than one 256-value chunk of the elementwise grid with a
+  // partial last one, and the reductions' (plane, position) stepping across many small planes.
   const cases: Case[] = [
     { shape: [1, 1, 3, 5] },
     { shape: [3, 5, 7, 3] },
@@ -89,6 +91,8 @@ describeGpu('batch_norm2d on the GPU', (gpu) => {
     { shape: [1, 5, 2, 3] },
     { shape: [3, 2, 13, 11] },
     { shape: [2, 3, 5, 5], offset: 300 },
+    { shape: [2, 3, 17, 19] },
+    { shape: [37, 2, 1, 7] },
   ];
   for (const { shape, offset } of cases) {
     itGpu(`training forward, running stats and backward match the reference for [${shape.join(', ')}]${offset ? ` around ${offset}` : ''}`, async () => {

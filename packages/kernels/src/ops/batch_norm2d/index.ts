@@ -3,7 +3,7 @@
  * tracked running statistics. Training mode normalises with the batch statistics, saves mean and
  * invstd for backward and updates the running stats in place; eval mode uses the running stats.
  */
-import { dispatch1d, type GpuContext } from '@duet/gpu';
+import { dispatchFor, type GpuContext } from '@duet/gpu';
 import statsSource from '@duet/shaders/norm/batch_norm2d_stats.wgsl';
 import forwardSource from '@duet/shaders/norm/batch_norm2d_forward.wgsl';
 import evalSource from '@duet/shaders/norm/batch_norm2d_eval.wgsl';
@@ -12,8 +12,9 @@ import backwardInputSource from '@duet/shaders/norm/batch_norm2d_backward_input.
 import { empty, type GpuArray } from '../../array';
 import type { OpDef } from '../../op';
 
-/** Workgroup size of the elementwise kernels. */
-const WG = 256;
+/** Workgroup size of the elementwise kernels, and how many elements of one plane each invocation visits. */
+const WG = 64;
+const ITEMS = 4;
 /** Workgroup size of the per-channel reductions (a power of two: they reduce as a tree). */
 const REDUCE_WG = 256;
 
@@ -58,14 +59,13 @@ export interface BatchNorm2dGrads {
 /** x: (B, C, H, W) -> (B, C, H, W), normalised per channel. Training mode records 2 dispatches, eval 1. */
 export function batchNorm2d(ctx: GpuContext, x: GpuArray, p: BatchNorm2dParams, options: BatchNorm2dOptions): BatchNorm2dResult {
   const [batch, channels, spatial] = checkShapes(x, { weight: p.weight, bias: p.bias, runningMean: p.runningMean, runningVar: p.runningVar });
-  const size = batch * channels * spatial;
   const momentum = options.momentum ?? 0.1;
   const eps = options.eps ?? 1e-5;
   const output = empty(ctx, x.shape, 'batch_norm2d.output');
-  const grid = dispatch1d(size, WG, ctx.limits.maxComputeWorkgroupsPerDimension);
+  const grid = planeGrid(ctx, batch, channels, spatial);
   if (!options.training) {
-    const kernel = ctx.kernel({ name: 'batch_norm2d_eval', source: evalSource, overrides: { WG } });
-    ctx.dispatch(kernel, { x: x.buffer, runningMean: p.runningMean.buffer, runningVar: p.runningVar.buffer, weight: p.weight.buffer, bias: p.bias.buffer, y: output.buffer }, { size, channels, spatial, eps }, grid);
+    const kernel = ctx.kernel({ name: 'batch_norm2d_eval', source: evalSource, overrides: { WG, ITEMS } });
+    ctx.dispatch(kernel, { x: x.buffer, runningMean: p.runningMean.buffer, runningVar: p.runningVar.buffer, weight: p.weight.buffer, bias: p.bias.buffer, y: output.buffer }, { channels, spatial, eps }, grid);
     return { output, saveMean: null, saveInvstd: null };
   }
   if (batch * spatial < 2) {
@@ -76,8 +76,8 @@ export function batchNorm2d(ctx: GpuContext, x: GpuArray, p: BatchNorm2dParams, 
   const saveInvstd = empty(ctx, [channels], 'batch_norm2d.saveInvstd');
   const stats = ctx.kernel({ name: 'batch_norm2d_stats', source: statsSource, overrides: { WG: REDUCE_WG } });
   ctx.dispatch(stats, { x: x.buffer, saveMean: saveMean.buffer, saveInvstd: saveInvstd.buffer, runningMean: p.runningMean.buffer, runningVar: p.runningVar.buffer }, { batch, channels, spatial, momentum, eps }, [channels, 1, 1]);
-  const forward = ctx.kernel({ name: 'batch_norm2d_forward', source: forwardSource, overrides: { WG } });
-  ctx.dispatch(forward, { x: x.buffer, mean: saveMean.buffer, invstd: saveInvstd.buffer, weight: p.weight.buffer, bias: p.bias.buffer, y: output.buffer }, { size, channels, spatial }, grid);
+  const forward = ctx.kernel({ name: 'batch_norm2d_forward', source: forwardSource, overrides: { WG, ITEMS } });
+  ctx.dispatch(forward, { x: x.buffer, mean: saveMean.buffer, invstd: saveInvstd.buffer, weight: p.weight.buffer, bias: p.bias.buffer, y: output.buffer }, { channels, spatial }, grid);
   return { output, saveMean, saveInvstd };
 }
 
@@ -97,20 +97,25 @@ export function batchNorm2dBackward(
   if (gradOutput.shape.join() !== x.shape.join()) {
     throw new Error(`batch_norm2d backward: gradOutput [${gradOutput.shape.join(', ')}] does not match x [${x.shape.join(', ')}]`);
   }
-  const size = batch * channels * spatial;
   const gradInput = empty(ctx, x.shape, 'batch_norm2d.gradInput');
   const gradWeight = empty(ctx, [channels], 'batch_norm2d.gradWeight');
   const gradBias = empty(ctx, [channels], 'batch_norm2d.gradBias');
   const reduce = ctx.kernel({ name: 'batch_norm2d_backward_reduce', source: backwardReduceSource, overrides: { WG: REDUCE_WG } });
   ctx.dispatch(reduce, { x: x.buffer, gradOutput: gradOutput.buffer, mean: saveMean.buffer, invstd: saveInvstd.buffer, gradWeight: gradWeight.buffer, gradBias: gradBias.buffer }, { batch, channels, spatial }, [channels, 1, 1]);
-  const input = ctx.kernel({ name: 'batch_norm2d_backward_input', source: backwardInputSource, overrides: { WG } });
+  const input = ctx.kernel({ name: 'batch_norm2d_backward_input', source: backwardInputSource, overrides: { WG, ITEMS } });
   ctx.dispatch(
     input,
     { x: x.buffer, gradOutput: gradOutput.buffer, mean: saveMean.buffer, invstd: saveInvstd.buffer, weight: weight.buffer, gradWeight: gradWeight.buffer, gradBias: gradBias.buffer, gradInput: gradInput.buffer },
-    { size, channels, spatial, count: batch * spatial },
-    dispatch1d(size, WG, ctx.limits.maxComputeWorkgroupsPerDimension),
+    { channels, spatial, count: batch * spatial },
+    planeGrid(ctx, batch, channels, spatial),
   );
   return { gradInput, gradWeight, gradBias };
+}
+
+/** Grid of the elementwise kernels: chunks of one plane along x, the B*C planes along y. */
+function planeGrid(ctx: GpuContext, batch: number, channels: number, spatial: number): [number, number, number] {
+  const max = ctx.limits.maxComputeWorkgroupsPerDimension;
+  return [dispatchFor(spatial, WG * ITEMS, max, 'batch_norm2d plane'), dispatchFor(batch * channels, 1, max, 'batch_norm2d planes'), 1];
 }
 
 /** [B, C, H*W] after checking x is 4-D and every per-channel array has C values. */
