@@ -2,9 +2,10 @@
  * max_pool2d (NCHW, -infinity padding, floor output size) returning the output and the argmax
  * indices, and its backward as a deterministic gather through those indices.
  */
-import { dispatch1d, type GpuContext } from '@duet/gpu';
+import { dispatch1d, dispatchFor, type GpuContext } from '@duet/gpu';
 import forwardSource from '@duet/shaders/pool/max_pool2d.wgsl';
 import backwardSource from '@duet/shaders/pool/max_pool2d_backward.wgsl';
+import backwardDisjointSource from '@duet/shaders/pool/max_pool2d_backward_disjoint.wgsl';
 import { empty, type GpuArray } from '../../array';
 import type { OpDef } from '../../op';
 import { poolOutSize, type MaxPool2dGeometry } from './reference';
@@ -61,10 +62,25 @@ export function maxPool2dBackward(ctx: GpuContext, gradOutput: GpuArray, indices
     throw new Error(`max_pool2d: gradOutput [${gradOutput.shape.join(', ')}] and indices [${indices.shape.join(', ')}] must be [${expected}]`);
   }
   const gradInput = empty(ctx, inputShape, 'max_pool2d.gradInput');
+  const [, , outHeight, outWidth] = maxPool2dOutputShape(g);
+  if (isDisjoint(g)) {
+    // Windows tile the input: each output writes its own window, no gather over windows.
+    const max = ctx.limits.maxComputeWorkgroupsPerDimension;
+    const grid = [dispatchFor(outHeight * outWidth, WG, max, 'max_pool2d_backward plane'), dispatchFor(g.batch * g.channels, 1, max, 'max_pool2d_backward planes'), 1];
+    const kernel = ctx.kernel({ name: 'max_pool2d_backward_disjoint', source: backwardDisjointSource, overrides: { WG } });
+    const { inHeight, inWidth, kernelH, kernelW } = g;
+    ctx.dispatch(kernel, { gradOutput: gradOutput.buffer, indices: indices.buffer, gradInput: gradInput.buffer }, { inHeight, inWidth, outHeight, outWidth, kernelH, kernelW }, grid);
+    return gradInput;
+  }
   const size = inputShape.reduce((a, b) => a * b, 1);
   const kernel = ctx.kernel({ name: 'max_pool2d_backward', source: backwardSource, overrides: { WG } });
   ctx.dispatch(kernel, { gradOutput: gradOutput.buffer, indices: indices.buffer, gradInput: gradInput.buffer }, params(g, size), dispatch1d(size, WG, ctx.limits.maxComputeWorkgroupsPerDimension));
   return gradInput;
+}
+
+/** kernel == stride and no padding: every input element lies in at most one window. */
+export function isDisjoint(g: MaxPool2dGeometry): boolean {
+  return g.kernelH === g.strideH && g.kernelW === g.strideW && g.padH === 0 && g.padW === 0;
 }
 
 function params(g: MaxPool2dGeometry, size: number) {
@@ -83,7 +99,7 @@ function pair(value: Pair, what: string, min: number): [number, number] {
 
 export const maxPool2dOp: OpDef = {
   name: 'max_pool2d',
-  shaders: ['pool/max_pool2d.wgsl', 'pool/max_pool2d_backward.wgsl'],
+  shaders: ['pool/max_pool2d.wgsl', 'pool/max_pool2d_backward.wgsl', 'pool/max_pool2d_backward_disjoint.wgsl'],
   differentiable: true,
   // A max selects one float32 exactly; the backward adds at most ceil(k/s)^2 of them.
   tolerance: { atol: 0, rtol: 0, gradAtol: 1e-6, gradRtol: 1e-6 },

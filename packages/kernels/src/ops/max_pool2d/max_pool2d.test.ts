@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { describeGpu, expectClose, itGpu, numericGradient, randomArray, seededRandom } from '@duet/gpu/testing';
 import { fromData, free, toData, toUint32 } from '../../array';
-import { maxPool2d, maxPool2dBackward, maxPool2dGeometry, maxPool2dOp, maxPool2dOutputShape, type MaxPool2dOptions } from './index';
+import { isDisjoint, maxPool2d, maxPool2dBackward, maxPool2dGeometry, maxPool2dOp, maxPool2dOutputShape, type MaxPool2dOptions } from './index';
 import { maxPool2dBackwardReference, maxPool2dReference } from './reference';
 
 interface Case extends MaxPool2dOptions {
@@ -9,8 +9,14 @@ interface Case extends MaxPool2dOptions {
 }
 
 // Batch 1 and 3, odd sizes, overlapping windows (kernel 3 stride 2), padding, stride != kernel.
+// kernel == stride without padding takes the disjoint backward: odd inputs leave a last row and
+// column outside every window, 1x1 planes, rectangular kernels, an exact tiling.
 const CASES: Case[] = [
   { x: [1, 1, 7, 9], kernelSize: 2 },
+  { x: [3, 2, 5, 4], kernelSize: [2, 3] },
+  { x: [2, 3, 1, 1], kernelSize: 1 },
+  { x: [1, 2, 8, 6], kernelSize: 2 },
+  { x: [2, 1, 9, 7], kernelSize: 3, stride: 2 },
   { x: [3, 2, 11, 8], kernelSize: 3, stride: 2, padding: 1 },
   { x: [1, 3, 13, 10], kernelSize: [3, 2], stride: [1, 3], padding: [1, 0] },
   { x: [3, 1, 9, 12], kernelSize: 5, stride: 3, padding: 2 },
@@ -42,6 +48,14 @@ describe('max_pool2d reference', () => {
     const { output, indices } = maxPool2dReference(g, new Float64Array(9).fill(1));
     expect([...output]).toEqual(new Array(16).fill(1));
     expect([...indices]).toEqual([0, 0, 1, 2, 0, 0, 1, 2, 3, 3, 4, 5, 6, 6, 7, 8]);
+  });
+
+  it('takes the disjoint backward only when kernel == stride without padding', () => {
+    expect(isDisjoint(maxPool2dGeometry([1, 1, 7, 9], { kernelSize: 2 }))).toBe(true);
+    expect(isDisjoint(maxPool2dGeometry([1, 1, 7, 9], { kernelSize: [2, 3] }))).toBe(true);
+    expect(isDisjoint(maxPool2dGeometry([1, 1, 7, 9], { kernelSize: 3, stride: 2 }))).toBe(false);
+    expect(isDisjoint(maxPool2dGeometry([1, 1, 7, 9], { kernelSize: 1, stride: 2 }))).toBe(false);
+    expect(isDisjoint(maxPool2dGeometry([1, 1, 7, 9], { kernelSize: 2, padding: 1 }))).toBe(false);
   });
 
   it('follows PyTorch\'s output size and its padding limit', () => {
