@@ -14,7 +14,9 @@ export const UNARY_OPS = {
 } as const;
 export type UnaryOp = keyof typeof UNARY_OPS;
 
-const WG = 256;
+/** Workgroup size, and vec4s per invocation (WG apart, see unary.wgsl). */
+const WG = 64;
+const ITEMS = 8;
 
 export interface UnaryOptions {
   /** scale: y = alpha * x + beta; leakyRelu: negative slope. */
@@ -28,8 +30,11 @@ export interface UnaryOptions {
 export function unary(ctx: GpuContext, op: UnaryOp, x: GpuArray, options: UnaryOptions = {}): GpuArray {
   const size = numel(x);
   const y = options.out ?? empty(ctx, x.shape, op);
-  const kernel = ctx.kernel({ name: `unary/${op}`, source: forwardSource, overrides: { OP: UNARY_OPS[op], WG } });
-  ctx.dispatch(kernel, { x: x.buffer, y: y.buffer }, { size, alpha: options.alpha ?? defaultAlpha(op), beta: options.beta ?? 0 }, dispatch1d(size, WG, ctx.limits.maxComputeWorkgroupsPerDimension));
+  const kernel = ctx.kernel({ name: `unary/${op}`, source: forwardSource, overrides: { OP: UNARY_OPS[op], WG, ITEMS } });
+  const padded = new Padded(ctx, size);
+  const yBuffer = padded.output(y.buffer);
+  ctx.dispatch(kernel, { x: padded.input(x.buffer), y: yBuffer }, { size, alpha: options.alpha ?? defaultAlpha(op), beta: options.beta ?? 0 }, grid(ctx, size));
+  padded.finish(yBuffer, y.buffer);
   return y;
 }
 
@@ -37,9 +42,53 @@ export function unary(ctx: GpuContext, op: UnaryOp, x: GpuArray, options: UnaryO
 export function unaryBackward(ctx: GpuContext, op: UnaryOp, x: GpuArray, gradOutput: GpuArray, options: { alpha?: number } = {}): GpuArray {
   const size = numel(x);
   const gradInput = empty(ctx, x.shape, `${op}.gradInput`);
-  const kernel = ctx.kernel({ name: `unary_backward/${op}`, source: backwardSource, overrides: { OP: UNARY_OPS[op], WG } });
-  ctx.dispatch(kernel, { x: x.buffer, gradOutput: gradOutput.buffer, gradInput: gradInput.buffer }, { size, alpha: options.alpha ?? defaultAlpha(op), beta: 0 }, dispatch1d(size, WG, ctx.limits.maxComputeWorkgroupsPerDimension));
+  const kernel = ctx.kernel({ name: `unary_backward/${op}`, source: backwardSource, overrides: { OP: UNARY_OPS[op], WG, ITEMS } });
+  const padded = new Padded(ctx, size);
+  const bindings = { x: padded.input(x.buffer), gradOutput: padded.input(gradOutput.buffer), gradInput: padded.output(gradInput.buffer) };
+  ctx.dispatch(kernel, bindings, { size, alpha: options.alpha ?? defaultAlpha(op), beta: 0 }, grid(ctx, size));
+  padded.finish(bindings.gradInput, gradInput.buffer);
   return gradInput;
+}
+
+function grid(ctx: GpuContext, size: number): [number, number, number] {
+  return dispatch1d(Math.ceil(size / (4 * ITEMS)), WG, ctx.limits.maxComputeWorkgroupsPerDimension);
+}
+
+/**
+ * The shaders read and write whole vec4s, so every buffer must hold ceil(size / 4) of them. Pool
+ * buffers do (their size class is a multiple of 16 bytes by default); any other buffer is
+ * replaced by a padded copy (an input) or a padded stand-in copied back afterwards (the output).
+ */
+class Padded {
+  private readonly bytes: number;
+  private readonly temporaries: GPUBuffer[] = [];
+
+  constructor(private readonly ctx: GpuContext, private readonly size: number) {
+    this.bytes = Math.ceil(size / 4) * 16;
+  }
+
+  input(buffer: GPUBuffer): GPUBuffer {
+    if (buffer.size >= this.bytes) return buffer;
+    const copy = this.temporary(buffer.label);
+    this.ctx.copy(buffer, copy, this.size * 4);
+    return copy;
+  }
+
+  output(buffer: GPUBuffer): GPUBuffer {
+    return buffer.size >= this.bytes ? buffer : this.temporary(buffer.label);
+  }
+
+  /** Copies a stand-in output back into `destination` and returns the temporaries to the pool. */
+  finish(written: GPUBuffer, destination: GPUBuffer): void {
+    if (written !== destination) this.ctx.copy(written, destination, this.size * 4);
+    for (const buffer of this.temporaries) this.ctx.release(buffer);
+  }
+
+  private temporary(label: string): GPUBuffer {
+    const buffer = this.ctx.createBuffer(this.bytes, `${label}.padded`);
+    this.temporaries.push(buffer);
+    return buffer;
+  }
 }
 
 function defaultAlpha(op: UnaryOp): number {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { STORAGE_USAGE } from '@duet/gpu';
 import { describeGpu, expectClose, itGpu, numericGradient, randomArray } from '@duet/gpu/testing';
 import { fromData, free, toData } from '../../array';
 import { UNARY_OPS, unary, unaryBackward, unaryOp, type UnaryOp } from './index';
@@ -28,8 +29,9 @@ describe('unary reference', () => {
 });
 
 describeGpu('unary on the GPU', (gpu) => {
-  // 1 and 1000 are not multiples of the 256-wide workgroup.
-  for (const n of [1, 1000]) {
+  // Not multiples of 4 (a last partial vec4 of 1, 2 or 3) nor of a workgroup's run of 64 x 8
+  // vec4s; 4099 takes three workgroups, the last with a partial vec4.
+  for (const n of [1, 6, 259, 4099]) {
     itGpu(`matches the reference for every op, forward and backward (n = ${n})`, async () => {
       const ctx = gpu();
       const { atol, rtol, gradAtol = atol, gradRtol = rtol } = unaryOp.tolerance;
@@ -55,5 +57,33 @@ describeGpu('unary on the GPU', (gpu) => {
     expect([...(await toData(ctx, out))]).toEqual([0, 2, 0]);
     free(ctx, x);
     free(ctx, out);
+  });
+
+  itGpu('writes only the first size floats of a longer output buffer', async () => {
+    const ctx = gpu();
+    const x = fromData(ctx, new Float32Array([-1, 2, -3]), [3], 'x');
+    const out = fromData(ctx, new Float32Array([9, 9, 9, 9, 9]), [5], 'out');
+    unary(ctx, 'neg', x, { out: { ...out, shape: [3] } });
+    expect([...(await toData(ctx, out))]).toEqual([1, -2, 3, 9, 9]);
+    free(ctx, x);
+    free(ctx, out);
+  });
+
+  itGpu('pads buffers too short for whole vec4s (not from the pool), forward and backward', async () => {
+    const ctx = gpu();
+    const raw = (values: number[]) => {
+      const buffer = ctx.device.createBuffer({ size: values.length * 4, usage: STORAGE_USAGE, label: 'raw' });
+      ctx.device.queue.writeBuffer(buffer, 0, Float32Array.from(values));
+      return { buffer, shape: [values.length], dtype: 'f32' as const };
+    };
+    const x = raw([-1, 2, -3]);
+    const out = raw([9, 9, 9]);
+    unary(ctx, 'relu', x, { out });
+    expect([...(await toData(ctx, out))]).toEqual([0, 2, 0]);
+    const up = raw([1, 0.5, -1]);
+    const gx = unaryBackward(ctx, 'square', x, up);
+    expect([...(await toData(ctx, gx))]).toEqual([-2, 2, 6]);
+    for (const a of [x, out, up]) a.buffer.destroy();
+    free(ctx, gx);
   });
 });
