@@ -13,6 +13,8 @@ import { poolOutSize, type MaxPool2dGeometry } from './reference';
 export type { MaxPool2dGeometry } from './reference';
 
 const WG = 64;
+/** Consecutive outputs of a row per forward invocation. */
+const FORWARD_ITEMS = 8;
 type Pair = number | readonly [number, number];
 
 export interface MaxPool2dOptions {
@@ -48,9 +50,13 @@ export function maxPool2d(ctx: GpuContext, x: GpuArray, options: MaxPool2dOption
   const shape = maxPool2dOutputShape(g);
   const output = empty(ctx, shape, 'max_pool2d.output');
   const indices = empty(ctx, shape, 'max_pool2d.indices', 'u32');
-  const size = output.shape.reduce((a, b) => a * b, 1);
-  const kernel = ctx.kernel({ name: 'max_pool2d', source: forwardSource, overrides: { WG } });
-  ctx.dispatch(kernel, { x: x.buffer, y: output.buffer, indices: indices.buffer }, params(g, size), dispatch1d(size, WG, ctx.limits.maxComputeWorkgroupsPerDimension));
+  const [, , outHeight, outWidth] = shape;
+  const runs = Math.ceil(outWidth / FORWARD_ITEMS);
+  const max = ctx.limits.maxComputeWorkgroupsPerDimension;
+  const grid = [dispatchFor(outHeight * runs, WG, max, 'max_pool2d plane'), dispatchFor(g.batch * g.channels, 1, max, 'max_pool2d planes'), 1];
+  const kernel = ctx.kernel({ name: 'max_pool2d', source: forwardSource, overrides: { WG, ITEMS: FORWARD_ITEMS } });
+  const { inHeight, inWidth, kernelH, kernelW, strideH, strideW, padH, padW } = g;
+  ctx.dispatch(kernel, { x: x.buffer, y: output.buffer, indices: indices.buffer }, { inHeight, inWidth, outHeight, outWidth, runs, kernelH, kernelW, strideH, strideW, padH, padW }, grid);
   return { output, indices };
 }
 
