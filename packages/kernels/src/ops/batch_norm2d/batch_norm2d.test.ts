@@ -84,6 +84,7 @@ describeGpu('batch_norm2d on the GPU', (gpu) => {
   // channel (the reduction's strided loop), and a large mean that a one-pass variance would lose.
   // Planes of 323 and 7 values: more than one 256-value chunk of the elementwise grid with a
   // partial last one, and the reductions' (plane, position) stepping across many small planes.
+  // H*W % 4 == 0 takes the vec4 kernels: planes of 1, 5 and 264 vec4s (two 256-vec4 chunks).
   const cases: Case[] = [
     { shape: [1, 1, 3, 5] },
     { shape: [3, 5, 7, 3] },
@@ -93,6 +94,9 @@ describeGpu('batch_norm2d on the GPU', (gpu) => {
     { shape: [2, 3, 5, 5], offset: 300 },
     { shape: [2, 3, 17, 19] },
     { shape: [37, 2, 1, 7] },
+    { shape: [5, 3, 2, 2] },
+    { shape: [2, 3, 4, 5] },
+    { shape: [2, 2, 33, 32] },
   ];
   for (const { shape, offset } of cases) {
     itGpu(`training forward, running stats and backward match the reference for [${shape.join(', ')}]${offset ? ` around ${offset}` : ''}`, async () => {

@@ -9,6 +9,8 @@ import forwardSource from '@duet/shaders/norm/batch_norm2d_forward.wgsl';
 import evalSource from '@duet/shaders/norm/batch_norm2d_eval.wgsl';
 import backwardReduceSource from '@duet/shaders/norm/batch_norm2d_backward_reduce.wgsl';
 import backwardInputSource from '@duet/shaders/norm/batch_norm2d_backward_input.wgsl';
+import forwardVec4Source from '@duet/shaders/norm/batch_norm2d_forward_vec4.wgsl';
+import backwardInputVec4Source from '@duet/shaders/norm/batch_norm2d_backward_input_vec4.wgsl';
 import { empty, type GpuArray } from '../../array';
 import type { OpDef } from '../../op';
 
@@ -56,7 +58,10 @@ export interface BatchNorm2dGrads {
   readonly gradBias: GpuArray;
 }
 
-/** x: (B, C, H, W) -> (B, C, H, W), normalised per channel. Training mode records 2 dispatches, eval 1. */
+/**
+ * x: (B, C, H, W) -> (B, C, H, W), normalised per channel. Training mode records 2 dispatches, eval 1.
+ * The elementwise kernels have vec4 variants for planes of a whole number of vec4s (H*W % 4 == 0).
+ */
 export function batchNorm2d(ctx: GpuContext, x: GpuArray, p: BatchNorm2dParams, options: BatchNorm2dOptions): BatchNorm2dResult {
   const [batch, channels, spatial] = checkShapes(x, { weight: p.weight, bias: p.bias, runningMean: p.runningMean, runningVar: p.runningVar });
   const momentum = options.momentum ?? 0.1;
@@ -76,8 +81,14 @@ export function batchNorm2d(ctx: GpuContext, x: GpuArray, p: BatchNorm2dParams, 
   const saveInvstd = empty(ctx, [channels], 'batch_norm2d.saveInvstd');
   const stats = ctx.kernel({ name: 'batch_norm2d_stats', source: statsSource, overrides: { WG: REDUCE_WG } });
   ctx.dispatch(stats, { x: x.buffer, saveMean: saveMean.buffer, saveInvstd: saveInvstd.buffer, runningMean: p.runningMean.buffer, runningVar: p.runningVar.buffer }, { batch, channels, spatial, momentum, eps }, [channels, 1, 1]);
-  const forward = ctx.kernel({ name: 'batch_norm2d_forward', source: forwardSource, overrides: { WG, ITEMS } });
-  ctx.dispatch(forward, { x: x.buffer, mean: saveMean.buffer, invstd: saveInvstd.buffer, weight: p.weight.buffer, bias: p.bias.buffer, y: output.buffer }, { channels, spatial }, grid);
+  const bindings = { x: x.buffer, mean: saveMean.buffer, invstd: saveInvstd.buffer, weight: p.weight.buffer, bias: p.bias.buffer, y: output.buffer };
+  if (spatial % 4 === 0) {
+    const forward = ctx.kernel({ name: 'batch_norm2d_forward_vec4', source: forwardVec4Source, overrides: { WG, ITEMS } });
+    ctx.dispatch(forward, bindings, { channels, vectors: spatial / 4 }, planeGrid(ctx, batch, channels, spatial / 4));
+  } else {
+    const forward = ctx.kernel({ name: 'batch_norm2d_forward', source: forwardSource, overrides: { WG, ITEMS } });
+    ctx.dispatch(forward, bindings, { channels, spatial }, grid);
+  }
   return { output, saveMean, saveInvstd };
 }
 
@@ -102,20 +113,22 @@ export function batchNorm2dBackward(
   const gradBias = empty(ctx, [channels], 'batch_norm2d.gradBias');
   const reduce = ctx.kernel({ name: 'batch_norm2d_backward_reduce', source: backwardReduceSource, overrides: { WG: REDUCE_WG } });
   ctx.dispatch(reduce, { x: x.buffer, gradOutput: gradOutput.buffer, mean: saveMean.buffer, invstd: saveInvstd.buffer, gradWeight: gradWeight.buffer, gradBias: gradBias.buffer }, { batch, channels, spatial }, [channels, 1, 1]);
-  const input = ctx.kernel({ name: 'batch_norm2d_backward_input', source: backwardInputSource, overrides: { WG, ITEMS } });
-  ctx.dispatch(
-    input,
-    { x: x.buffer, gradOutput: gradOutput.buffer, mean: saveMean.buffer, invstd: saveInvstd.buffer, weight: weight.buffer, gradWeight: gradWeight.buffer, gradBias: gradBias.buffer, gradInput: gradInput.buffer },
-    { channels, spatial, count: batch * spatial },
-    planeGrid(ctx, batch, channels, spatial),
-  );
+  const bindings = { x: x.buffer, gradOutput: gradOutput.buffer, mean: saveMean.buffer, invstd: saveInvstd.buffer, weight: weight.buffer, gradWeight: gradWeight.buffer, gradBias: gradBias.buffer, gradInput: gradInput.buffer };
+  const count = batch * spatial;
+  if (spatial % 4 === 0) {
+    const input = ctx.kernel({ name: 'batch_norm2d_backward_input_vec4', source: backwardInputVec4Source, overrides: { WG, ITEMS } });
+    ctx.dispatch(input, bindings, { channels, vectors: spatial / 4, count }, planeGrid(ctx, batch, channels, spatial / 4));
+  } else {
+    const input = ctx.kernel({ name: 'batch_norm2d_backward_input', source: backwardInputSource, overrides: { WG, ITEMS } });
+    ctx.dispatch(input, bindings, { channels, spatial, count }, planeGrid(ctx, batch, channels, spatial));
+  }
   return { gradInput, gradWeight, gradBias };
 }
 
-/** Grid of the elementwise kernels: chunks of one plane along x, the B*C planes along y. */
-function planeGrid(ctx: GpuContext, batch: number, channels: number, spatial: number): [number, number, number] {
+/** Grid of the elementwise kernels: chunks of one plane (of `perPlane` floats or vec4s) along x, the B*C planes along y. */
+function planeGrid(ctx: GpuContext, batch: number, channels: number, perPlane: number): [number, number, number] {
   const max = ctx.limits.maxComputeWorkgroupsPerDimension;
-  return [dispatchFor(spatial, WG * ITEMS, max, 'batch_norm2d plane'), dispatchFor(batch * channels, 1, max, 'batch_norm2d planes'), 1];
+  return [dispatchFor(perPlane, WG * ITEMS, max, 'batch_norm2d plane'), dispatchFor(batch * channels, 1, max, 'batch_norm2d planes'), 1];
 }
 
 /** [B, C, H*W] after checking x is 4-D and every per-channel array has C values. */
@@ -138,6 +151,8 @@ export const batchNorm2dOp: OpDef = {
     'norm/batch_norm2d_eval.wgsl',
     'norm/batch_norm2d_backward_reduce.wgsl',
     'norm/batch_norm2d_backward_input.wgsl',
+    'norm/batch_norm2d_forward_vec4.wgsl',
+    'norm/batch_norm2d_backward_input_vec4.wgsl',
   ],
   differentiable: true,
   tolerance: { atol: 1e-5, rtol: 1e-4, gradAtol: 1e-5, gradRtol: 1e-4 },
