@@ -97,6 +97,9 @@ describeGpu('batch_norm2d on the GPU', (gpu) => {
     { shape: [5, 3, 2, 2] },
     { shape: [2, 3, 4, 5] },
     { shape: [2, 2, 33, 32] },
+    // Around 100 rather than 300: float32's rounding of the mean alone (half an ulp of 300) is
+    // already the 1e-5 tolerance there, whatever the summation order; a one-pass variance still fails.
+    { shape: [2, 3, 4, 6], offset: 100 },
   ];
   for (const { shape, offset } of cases) {
     itGpu(`training forward, running stats and backward match the reference for [${shape.join(', ')}]${offset ? ` around ${offset}` : ''}`, async () => {

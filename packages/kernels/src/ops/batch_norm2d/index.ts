@@ -9,6 +9,8 @@ import forwardSource from '@duet/shaders/norm/batch_norm2d_forward.wgsl';
 import evalSource from '@duet/shaders/norm/batch_norm2d_eval.wgsl';
 import backwardReduceSource from '@duet/shaders/norm/batch_norm2d_backward_reduce.wgsl';
 import backwardInputSource from '@duet/shaders/norm/batch_norm2d_backward_input.wgsl';
+import statsVec4Source from '@duet/shaders/norm/batch_norm2d_stats_vec4.wgsl';
+import backwardReduceVec4Source from '@duet/shaders/norm/batch_norm2d_backward_reduce_vec4.wgsl';
 import forwardVec4Source from '@duet/shaders/norm/batch_norm2d_forward_vec4.wgsl';
 import backwardInputVec4Source from '@duet/shaders/norm/batch_norm2d_backward_input_vec4.wgsl';
 import { empty, type GpuArray } from '../../array';
@@ -60,7 +62,7 @@ export interface BatchNorm2dGrads {
 
 /**
  * x: (B, C, H, W) -> (B, C, H, W), normalised per channel. Training mode records 2 dispatches, eval 1.
- * The elementwise kernels have vec4 variants for planes of a whole number of vec4s (H*W % 4 == 0).
+ * Every training kernel has a vec4 variant for planes of a whole number of vec4s (H*W % 4 == 0).
  */
 export function batchNorm2d(ctx: GpuContext, x: GpuArray, p: BatchNorm2dParams, options: BatchNorm2dOptions): BatchNorm2dResult {
   const [batch, channels, spatial] = checkShapes(x, { weight: p.weight, bias: p.bias, runningMean: p.runningMean, runningVar: p.runningVar });
@@ -79,8 +81,14 @@ export function batchNorm2d(ctx: GpuContext, x: GpuArray, p: BatchNorm2dParams, 
   }
   const saveMean = empty(ctx, [channels], 'batch_norm2d.saveMean');
   const saveInvstd = empty(ctx, [channels], 'batch_norm2d.saveInvstd');
-  const stats = ctx.kernel({ name: 'batch_norm2d_stats', source: statsSource, overrides: { WG: REDUCE_WG } });
-  ctx.dispatch(stats, { x: x.buffer, saveMean: saveMean.buffer, saveInvstd: saveInvstd.buffer, runningMean: p.runningMean.buffer, runningVar: p.runningVar.buffer }, { batch, channels, spatial, momentum, eps }, [channels, 1, 1]);
+  const statsBindings = { x: x.buffer, saveMean: saveMean.buffer, saveInvstd: saveInvstd.buffer, runningMean: p.runningMean.buffer, runningVar: p.runningVar.buffer };
+  if (spatial % 4 === 0) {
+    const stats = ctx.kernel({ name: 'batch_norm2d_stats_vec4', source: statsVec4Source, overrides: { WG: REDUCE_WG } });
+    ctx.dispatch(stats, statsBindings, { batch, channels, vectors: spatial / 4, momentum, eps }, [channels, 1, 1]);
+  } else {
+    const stats = ctx.kernel({ name: 'batch_norm2d_stats', source: statsSource, overrides: { WG: REDUCE_WG } });
+    ctx.dispatch(stats, statsBindings, { batch, channels, spatial, momentum, eps }, [channels, 1, 1]);
+  }
   const bindings = { x: x.buffer, mean: saveMean.buffer, invstd: saveInvstd.buffer, weight: p.weight.buffer, bias: p.bias.buffer, y: output.buffer };
   if (spatial % 4 === 0) {
     const forward = ctx.kernel({ name: 'batch_norm2d_forward_vec4', source: forwardVec4Source, overrides: { WG, ITEMS } });
@@ -111,8 +119,14 @@ export function batchNorm2dBackward(
   const gradInput = empty(ctx, x.shape, 'batch_norm2d.gradInput');
   const gradWeight = empty(ctx, [channels], 'batch_norm2d.gradWeight');
   const gradBias = empty(ctx, [channels], 'batch_norm2d.gradBias');
-  const reduce = ctx.kernel({ name: 'batch_norm2d_backward_reduce', source: backwardReduceSource, overrides: { WG: REDUCE_WG } });
-  ctx.dispatch(reduce, { x: x.buffer, gradOutput: gradOutput.buffer, mean: saveMean.buffer, invstd: saveInvstd.buffer, gradWeight: gradWeight.buffer, gradBias: gradBias.buffer }, { batch, channels, spatial }, [channels, 1, 1]);
+  const reduceBindings = { x: x.buffer, gradOutput: gradOutput.buffer, mean: saveMean.buffer, invstd: saveInvstd.buffer, gradWeight: gradWeight.buffer, gradBias: gradBias.buffer };
+  if (spatial % 4 === 0) {
+    const reduce = ctx.kernel({ name: 'batch_norm2d_backward_reduce_vec4', source: backwardReduceVec4Source, overrides: { WG: REDUCE_WG } });
+    ctx.dispatch(reduce, reduceBindings, { batch, channels, vectors: spatial / 4 }, [channels, 1, 1]);
+  } else {
+    const reduce = ctx.kernel({ name: 'batch_norm2d_backward_reduce', source: backwardReduceSource, overrides: { WG: REDUCE_WG } });
+    ctx.dispatch(reduce, reduceBindings, { batch, channels, spatial }, [channels, 1, 1]);
+  }
   const bindings = { x: x.buffer, gradOutput: gradOutput.buffer, mean: saveMean.buffer, invstd: saveInvstd.buffer, weight: weight.buffer, gradWeight: gradWeight.buffer, gradBias: gradBias.buffer, gradInput: gradInput.buffer };
   const count = batch * spatial;
   if (spatial % 4 === 0) {
@@ -151,6 +165,8 @@ export const batchNorm2dOp: OpDef = {
     'norm/batch_norm2d_eval.wgsl',
     'norm/batch_norm2d_backward_reduce.wgsl',
     'norm/batch_norm2d_backward_input.wgsl',
+    'norm/batch_norm2d_stats_vec4.wgsl',
+    'norm/batch_norm2d_backward_reduce_vec4.wgsl',
     'norm/batch_norm2d_forward_vec4.wgsl',
     'norm/batch_norm2d_backward_input_vec4.wgsl',
   ],
