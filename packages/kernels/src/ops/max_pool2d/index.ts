@@ -1,6 +1,7 @@
 /**
  * max_pool2d (NCHW, -infinity padding, floor output size) returning the output and the argmax
- * indices, and its backward as a deterministic gather through those indices.
+ * indices, and its backward: when the windows tile the input (kernel == stride, no padding) each
+ * output writes its window, otherwise a deterministic gather through the indices.
  */
 import { dispatch1d, dispatchFor, type GpuContext } from '@duet/gpu';
 import forwardSource from '@duet/shaders/pool/max_pool2d.wgsl';
@@ -13,8 +14,8 @@ import { poolOutSize, type MaxPool2dGeometry } from './reference';
 export type { MaxPool2dGeometry } from './reference';
 
 const WG = 64;
-/** Consecutive outputs of a row per forward invocation. */
-const FORWARD_ITEMS = 8;
+/** Consecutive outputs of a row per invocation of the forward and the disjoint backward. */
+const RUN = 8;
 type Pair = number | readonly [number, number];
 
 export interface MaxPool2dOptions {
@@ -51,10 +52,10 @@ export function maxPool2d(ctx: GpuContext, x: GpuArray, options: MaxPool2dOption
   const output = empty(ctx, shape, 'max_pool2d.output');
   const indices = empty(ctx, shape, 'max_pool2d.indices', 'u32');
   const [, , outHeight, outWidth] = shape;
-  const runs = Math.ceil(outWidth / FORWARD_ITEMS);
+  const runs = Math.ceil(outWidth / RUN);
   const max = ctx.limits.maxComputeWorkgroupsPerDimension;
   const grid = [dispatchFor(outHeight * runs, WG, max, 'max_pool2d plane'), dispatchFor(g.batch * g.channels, 1, max, 'max_pool2d planes'), 1];
-  const kernel = ctx.kernel({ name: 'max_pool2d', source: forwardSource, overrides: { WG, ITEMS: FORWARD_ITEMS } });
+  const kernel = ctx.kernel({ name: 'max_pool2d', source: forwardSource, overrides: { WG, ITEMS: RUN } });
   const { inHeight, inWidth, kernelH, kernelW, strideH, strideW, padH, padW } = g;
   ctx.dispatch(kernel, { x: x.buffer, y: output.buffer, indices: indices.buffer }, { inHeight, inWidth, outHeight, outWidth, runs, kernelH, kernelW, strideH, strideW, padH, padW }, grid);
   return { output, indices };
@@ -72,10 +73,11 @@ export function maxPool2dBackward(ctx: GpuContext, gradOutput: GpuArray, indices
   if (isDisjoint(g)) {
     // Windows tile the input: each output writes its own window, no gather over windows.
     const max = ctx.limits.maxComputeWorkgroupsPerDimension;
-    const grid = [dispatchFor(outHeight * outWidth, WG, max, 'max_pool2d_backward plane'), dispatchFor(g.batch * g.channels, 1, max, 'max_pool2d_backward planes'), 1];
-    const kernel = ctx.kernel({ name: 'max_pool2d_backward_disjoint', source: backwardDisjointSource, overrides: { WG } });
+    const runs = Math.ceil(outWidth / RUN);
+    const grid = [dispatchFor(outHeight * runs, WG, max, 'max_pool2d_backward plane'), dispatchFor(g.batch * g.channels, 1, max, 'max_pool2d_backward planes'), 1];
+    const kernel = ctx.kernel({ name: 'max_pool2d_backward_disjoint', source: backwardDisjointSource, overrides: { WG, ITEMS: RUN } });
     const { inHeight, inWidth, kernelH, kernelW } = g;
-    ctx.dispatch(kernel, { gradOutput: gradOutput.buffer, indices: indices.buffer, gradInput: gradInput.buffer }, { inHeight, inWidth, outHeight, outWidth, kernelH, kernelW }, grid);
+    ctx.dispatch(kernel, { gradOutput: gradOutput.buffer, indices: indices.buffer, gradInput: gradInput.buffer }, { inHeight, inWidth, outHeight, outWidth, runs, kernelH, kernelW }, grid);
     return gradInput;
   }
   const size = inputShape.reduce((a, b) => a * b, 1);

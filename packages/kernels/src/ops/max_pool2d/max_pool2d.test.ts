@@ -11,9 +11,10 @@ interface Case extends MaxPool2dOptions {
 // Batch 1 and 3, odd sizes, overlapping windows (kernel 3 stride 2), padding, stride != kernel.
 // kernel == stride without padding takes the disjoint backward: odd inputs leave a last row and
 // column outside every window, 1x1 planes, rectangular kernels, an exact tiling. Rows of 18 and 13
-// outputs end in partial runs of the forward's 8-output runs; 20 rows of 18 span two workgroups.
+// outputs end in partial 8-output runs (forward and disjoint backward); 35 rows of 3 runs span two
+// 64-run workgroups.
 const CASES: Case[] = [
-  { x: [2, 3, 40, 37], kernelSize: 2 },
+  { x: [2, 3, 70, 37], kernelSize: 2 },
   { x: [1, 2, 7, 13], kernelSize: 3, stride: 1, padding: 1 },
   { x: [1, 1, 7, 9], kernelSize: 2 },
   { x: [3, 2, 5, 4], kernelSize: [2, 3] },
