@@ -36,7 +36,11 @@ fn apply(v: vec4<f32>) -> vec4<f32> {
 }
 
 @compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32, @builtin(num_workgroups) groups: vec3<u32>) {
+fn main(
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(local_invocation_index) lid: u32,
+  @builtin(num_workgroups) groups: vec3<u32>,
+) {
   let group = wid.x + wid.y * groups.x;
   let full = params.size / 4u;
   if (group * WG * ITEMS > full) { return; }

@@ -48,7 +48,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       b += 1u;
     }
   }
-  partial[lid] = vec2<f32>((sumG.x + sumG.y) + (sumG.z + sumG.w), (sumGx.x + sumGx.y) + (sumGx.z + sumGx.w));
+  let ones = vec4<f32>(1.0);
+  partial[lid] = vec2<f32>(dot(sumG, ones), dot(sumGx, ones));
   workgroupBarrier();
   for (var stride = WG / 2u; stride > 0u; stride = stride / 2u) {
     if (lid < stride) { partial[lid] += partial[lid + stride]; }

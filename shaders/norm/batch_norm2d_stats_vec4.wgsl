@@ -1,6 +1,6 @@
 // Batch norm 2d, training statistics, vec4 variant. For each channel c, over the n = B*H*W
-// values of x[:, c, :, :]: the mean, then the biased variance as the mean squared deviation from it (two
-// passes, so a large mean does not cancel the variance away). Saves mean and
+// values of x[:, c, :, :]: the mean, then the biased variance as the mean squared deviation from
+// it (two passes, so a large mean does not cancel the variance away). Saves mean and
 // invstd = 1 / sqrt(var + eps) for the forward and backward kernels, and updates the running
 // stats in place exactly like PyTorch: running = (1 - momentum) * running + momentum * batch,
 // where runningVar takes the UNBIASED variance var * n / (n - 1) (n > 1 is checked on the host).

@@ -42,7 +42,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       for (var kw = 0u; kw < params.kernelW; kw++) {
         let iw = i32(ow * params.strideW + kw) - i32(params.padW);
         let inside = ih >= 0 && ih < i32(params.inHeight) && iw >= 0 && iw < i32(params.inWidth);
-        let at = u32(clamp(ih, 0, i32(params.inHeight) - 1)) * params.inWidth + u32(clamp(iw, 0, i32(params.inWidth) - 1));
+        let row = u32(clamp(ih, 0, i32(params.inHeight) - 1));
+        let at = row * params.inWidth + u32(clamp(iw, 0, i32(params.inWidth) - 1));
         let v = x[xPlane + at];
         // Strictly greater: an equal value later in the window does not replace the first.
         if (inside && v > bestValue) {
