@@ -96,6 +96,19 @@ describe.skipIf(!haveData)('duet train fusion / eval fusion / sweep', () => {
     for (const heading of ['## Accuracy and calibration', '## Disagreements', '## Robustness', '## Attention weights']) expect(md).toContain(heading);
   }, LONG);
 
+  it('evaluates a chosen subset of the conditions (clean always), with the full report\'s figures for them', () => {
+    const model = at('attention');
+    ok(['eval', 'fusion', '--model', model, '--out', at('eval-some'), '--seed', '3', '--conditions', 'audio-white-0db,image-blank']);
+    const some = json(at('eval-some', 'report.json'));
+    const all = json(at('eval1', 'report.json'));
+    expect(some.robustness.map((p: { id: string }) => p.id)).toEqual(['clean', 'audio-white-0db', 'image-blank']);
+    expect(some.methods).toEqual(all.methods);
+    expect(some.robustness).toEqual(all.robustness.filter((p: { id: string }) => ['clean', 'audio-white-0db', 'image-blank'].includes(p.id)));
+    const bad = duet(['eval', 'fusion', '--model', model, '--out', at('eval-bad'), '--conditions', 'clean,audio-white-3db']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('unknown condition audio-white-3db (known: clean, audio-white-30db');
+  }, LONG);
+
   it('trains an early network jointly, without pretrained models or augmentation', () => {
     const out = at('early');
     ok(['train', 'fusion', '--fusion', 'early', '--epochs', '1', '--no-augment', '--modality-dropout', '0.5', ...TINY, '--out', out]);

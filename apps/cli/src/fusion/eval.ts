@@ -11,7 +11,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { loadWeights, writeFileAtomic } from '@duet/autograd/node';
 import { findAudioCorpus, loadMnist, pairDigits } from '@duet/data/node';
 import {
-  buildFusionFromSpec, CASES, disagreementMarkdown, fitLateFusion, parseFusionSpec, robustnessMarkdown, type FusionSpec, type LateFusionFit,
+  buildFusionFromSpec, CASES, disagreementMarkdown, fitLateFusion, parseFusionSpec, robustnessConditions, robustnessMarkdown, type FusionSpec, type LateFusionFit,
 } from '@duet/models';
 import { CliError } from '../errors';
 import { withGpu } from '../gpu';
@@ -31,6 +31,7 @@ interface EvalFusionOptions {
   adapter?: string;
   out: string;
   seed: number;
+  conditions?: string[];
 }
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -44,6 +45,13 @@ export function registerEvalFusion(evalCommand: Command): void {
       if (!/^\d+$/.test(v.trim())) throw new InvalidArgumentError('expected a non-negative integer');
       return Number(v);
     }, 0)
+    .option('--conditions <ids>', `robustness conditions to run, comma-separated (default: all; clean always): ${robustnessConditions().map((c) => c.id).join(', ')}`, (v: string) => {
+      const known = robustnessConditions().map((c) => c.id);
+      const ids = v.split(',').map((s) => s.trim()).filter(Boolean);
+      const unknown = ids.filter((id) => !known.includes(id));
+      if (unknown.length || !ids.length) throw new InvalidArgumentError(`unknown condition ${unknown.join(', ') || '(none given)'} (known: ${known.join(', ')})`);
+      return ids;
+    })
     .action((_: unknown, command: Command) => runCommand(() => evalFusion(command.optsWithGlobals<EvalFusionOptions>())));
 }
 
@@ -84,7 +92,7 @@ async function evalFusion(o: EvalFusionOptions): Promise<void> {
       }
       const models: ReportModels = { spec, image, audio, network, lateFit };
       log(`evaluating ${pairs.length} test pairs under every condition`);
-      return await fusionReport(ctx, models, pairs, files, { seed: o.seed, mnistDir: o.mnistDir ?? run.mnistDir, log });
+      return await fusionReport(ctx, models, pairs, files, { seed: o.seed, mnistDir: o.mnistDir ?? run.mnistDir, log, conditions: o.conditions });
     } finally {
       image?.built.module.free();
       audio?.built.module.free();

@@ -66,7 +66,7 @@ export async function fusionReport(
   models: ReportModels,
   pairs: readonly Pair[],
   clipFiles: ReadonlyMap<string, string>,
-  options: { seed: number; mnistDir?: string; log: (s: string) => void },
+  options: { seed: number; mnistDir?: string; log: (s: string) => void; conditions?: readonly string[] },
 ): Promise<FusionReport> {
   const { spec } = models;
   const imagePre = spec.image.preprocessing as ImagePreprocessing;
@@ -79,7 +79,8 @@ export async function fusionReport(
   const featurizer = new AudioFeaturizer(ctx, audioPre);
   try {
     const cleanFeatures = await featurize(ctx, featurizer, waves);
-    const conditions: Condition[] = robustnessConditions();
+    // `clean` always: the methods' figures and the disagreement table are the clean condition's.
+    const conditions: Condition[] = robustnessConditions().filter((c) => !options.conditions || c.id === 'clean' || options.conditions.includes(c.id));
     const probs: Record<string, Record<string, Probs>> = {};
     const attention: FusionReport['attention'] = spec.fusion === 'attention' ? {} : null;
     for (const condition of conditions) {
