@@ -53,7 +53,11 @@ mkdirSync(out, { recursive: true });
 const folds: { speaker: string; run: string; metrics: Metrics }[] = [];
 for (const speaker of speakers) {
   const run = join(out, speaker);
-  const done = existsSync(join(run, 'model.safetensors')) ? finalMetrics(run) : null;
+  // model.safetensors is rewritten after every epoch: a fold is done when its last metrics
+  // line is the run's last epoch (model.json's recipe holds the run's epochs).
+  const spec = existsSync(join(run, 'model.json')) ? (JSON.parse(readFileSync(join(run, 'model.json'), 'utf8')) as { recipe: { epochs: number } }) : null;
+  const last = finalMetrics(run);
+  const done = spec && last && last.epoch >= spec.recipe.epochs;
   if (!done) {
     const resume = existsSync(join(run, 'checkpoint.safetensors'));
     const args = resume
