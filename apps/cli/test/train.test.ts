@@ -126,7 +126,8 @@ describe.skipIf(!haveData)('duet train audio / duet eval', () => {
 
   it('stops on Ctrl-C after saving (exit 130), and --resume finishes the run', async () => {
     const out = tempDir();
-    const args = ['train', 'audio', ...TINY_AUDIO, '--split', split, '--model', 'lab-cnn', '--pad-samples', '4800', '--epochs', '3', '--out', out];
+    // --augment wave on the lab's model: the option reaches the recipe and survives --resume.
+    const args = ['train', 'audio', ...TINY_AUDIO, '--split', split, '--model', 'lab-cnn', '--pad-samples', '4800', '--epochs', '3', '--augment', 'wave', '--out', out];
     const stopped = await runAndSignal(args, out, 1, 'SIGINT');
     expect(stopped.code).toBe(130);
     expect(stopped.stderr).toMatch(/interrupted: model files hold the current weights/);
@@ -134,6 +135,7 @@ describe.skipIf(!haveData)('duet train audio / duet eval', () => {
     const resumed = duet([...args, '--resume']);
     expect(resumed.status).toBe(0);
     expect(metricsWithoutTiming(out).map((l) => l.epoch)).toEqual([1, 2, 3]);
+    expect(JSON.parse(readFileSync(join(out, 'model.json'), 'utf8')).recipe.augment).toBe('wave');
   }, 300_000);
 
   it('refuses bad requests with exit 2 and one line', () => {
@@ -141,6 +143,7 @@ describe.skipIf(!haveData)('duet train audio / duet eval', () => {
     const resume = duet(['train', 'audio', '--out', out, '--resume']);
     expect([resume.status, resume.stderr.trim().split('\n').pop()]).toEqual([2, `duet: --resume: ${join(out, 'checkpoint.safetensors')} does not exist (nothing to resume; run without --resume first)`]);
     expect(duet(['train', 'audio', '--model', 'mnist-cnn', '--out', out]).status).toBe(2);
+    expect(duet(['train', 'audio', '--augment', 'spec', '--out', out]).stderr).toMatch(/--augment <kind>' argument 'spec' is invalid\. expected one of none, wave, wave\+spec/);
     expect(duet(['train', 'audio', '--split', split, '--strategy', 'random', '--audio-dir', DATA, '--out', out]).stderr).toMatch(/either --split DIR or --strategy/);
     expect(duet(['eval', '--model', out]).stderr).toMatch(/model.json and model.safetensors are needed/);
     const speakers = duet(['train', 'audio', '--test-speakers', 'theo', '--audio-dir', DATA, '--out', out]);

@@ -37,7 +37,10 @@ interface AudioOptions extends CommonOptions {
   testSpeakers?: string[];
   testFraction?: number;
   padSamples?: number;
+  augment?: AudioAugment;
 }
+
+type AudioAugment = 'none' | 'wave' | 'wave+spec';
 
 interface ImageOptions extends CommonOptions {
   mnistDir?: string;
@@ -121,7 +124,8 @@ export function registerTrain(program: Command): void {
     .option('--strategy <name>', 'split here instead: random, official or speaker', oneOf<SplitStrategy>(['random', 'official', 'speaker']))
     .option('--test-speakers <names>', 'held-out speakers, comma-separated (--strategy speaker)', (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean))
     .option('--test-fraction <f>', 'share of recordings in the test set (--strategy random)', positive)
-    .option('--pad-samples <n>', "zero-pad or cut every clip to n samples (default: the model's, 48000 for lab-cnn)", integer(1));
+    .option('--pad-samples <n>', "zero-pad or cut every clip to n samples (default: the model's, 48000 for lab-cnn)", integer(1))
+    .option('--augment <kind>', "none, wave (random time shift, gain, noise and speed on the GPU) or wave+spec (and SpecAugment time and frequency masks) (default: the model's recipe)", oneOf<AudioAugment>(['none', 'wave', 'wave+spec']));
   commonOptions(audio, modelNames('audio'), 'lab-cnn').action((o: AudioOptions) =>
     runCommand(() =>
       train(o, 'audio', (dir) => {
@@ -129,7 +133,7 @@ export function registerTrain(program: Command): void {
         const strategy = o.split ? undefined : (o.strategy ?? 'random');
         if (o.testFraction !== undefined && strategy !== 'random') throw new CliError('--test-fraction applies to --strategy random only');
         if (o.testSpeakers && strategy !== 'speaker') throw new CliError('--test-speakers applies to --strategy speaker only');
-        const spec = newSpec(o.model, 'audio', recipeOverrides(o), o.padSamples);
+        const spec = newSpec(o.model, 'audio', { ...recipeOverrides(o), augment: o.augment }, o.padSamples);
         const audioDir = writeRunSplit(dir, o.audioDir ?? '', { split: o.split, strategy: o.strategy, testSpeakers: o.testSpeakers, testFraction: o.testFraction }, o.seed);
         const run: RunConfig = { task: 'audio', model: o.model, seed: o.seed, audioDir, limit: o.limit, testLimit: o.testLimit, memoryBudgetBytes: Math.round(o.memoryBudget * 2 ** 20) };
         return { run, spec };
