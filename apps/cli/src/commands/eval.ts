@@ -13,7 +13,7 @@ import { AudioFeaturizer, buildModel, parseSpec, type AudioPreprocessing, type I
 import { CliError } from '../errors';
 import { addAdapterOption, withGpu } from '../gpu';
 import { runCommand } from '../run';
-import { AudioDataset, ImageDataset, type Dataset } from '../train/datasets';
+import { AudioDataset, ImageDataset, pixelScale, type Dataset } from '../train/datasets';
 import { evaluateLogits } from '../train/engine';
 import { formatSummary, summarize } from '../train/metrics';
 
@@ -75,7 +75,7 @@ export function registerEval(program: Command): void {
           const mnist = loadMnist('test', o.mnistDir);
           source = mnist.files.images;
           const count = Math.min(mnist.count, o.limit ?? mnist.count);
-          data = new ImageDataset(ctx, mnist.images.subarray(0, count * mnist.rows * mnist.cols), mnist.labels.subarray(0, count), pre as ImagePreprocessing, null);
+          data = new ImageDataset(ctx, mnist.images.subarray(0, count * mnist.rows * mnist.cols), mnist.labels.subarray(0, count), pixelScale(pre as ImagePreprocessing), null);
         }
         try {
           const logits = await evaluateLogits(ctx, built, pre.stats, data, o.batchSize, spec.labels.length);

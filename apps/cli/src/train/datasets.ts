@@ -200,6 +200,12 @@ export class AudioDataset implements Dataset {
   }
 }
 
+/**
+ * MNIST-style images as model input: (B, 1, H, W), pixels / 255 then (x - mean) / std with
+ * `pre.stats`. The fused networks take these rows as they are; the unimodal training loop
+ * normalises every batch itself with the model's statistics (normalizeInput, as for audio
+ * features), so it gives this class `pixelScale(pre)`: identity statistics, /255 only.
+ */
 export class ImageDataset implements Dataset {
   readonly mode = 'host';
   private readonly pixelsPerImage: number;
@@ -228,4 +234,9 @@ export class ImageDataset implements Dataset {
   }
 
   free(): void {}
+}
+
+/** `pre` with identity statistics: an ImageDataset of it yields pixels / 255 only. */
+export function pixelScale(pre: ImagePreprocessing): ImagePreprocessing {
+  return { ...pre, stats: { mean: 0, std: 1 } };
 }

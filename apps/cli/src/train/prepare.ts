@@ -12,7 +12,7 @@ import {
 } from '@duet/data/node';
 import { AudioFeaturizer, getModel, makeSpec, type AudioPreprocessing, type ImagePreprocessing, type ModelSpec, type Recipe } from '@duet/models';
 import { CliError } from '../errors';
-import { AudioDataset, ImageDataset, type AudioItem, type Dataset } from './datasets';
+import { AudioDataset, ImageDataset, pixelScale, type AudioItem, type Dataset } from './datasets';
 import { MNIST_AFFINE } from './image_augment';
 import type { RunConfig, RunDir } from './run_dir';
 import { featureMasker, waveAugmenter } from './wave_augment';
@@ -121,8 +121,9 @@ export function prepareImage(ctx: GpuContext, run: RunConfig, spec: ModelSpec, l
   const trainData = take('train', run.limit);
   const testData = take('test', run.testLimit);
   const augment = spec.recipe.augment === 'mnist-affine' ? { seed: run.seed, options: MNIST_AFFINE } : null;
-  const train = new ImageDataset(ctx, trainData.pixels, trainData.labels, pre, augment);
-  const test = new ImageDataset(ctx, testData.pixels, testData.labels, pre, null);
+  // The training loop applies the model's statistics (normalizeInput): the datasets only scale.
+  const train = new ImageDataset(ctx, trainData.pixels, trainData.labels, pixelScale(pre), augment);
+  const test = new ImageDataset(ctx, testData.pixels, testData.labels, pixelScale(pre), null);
   log(`data: MNIST ${train.size} training and ${test.size} test images${augment ? `, shifts up to ${MNIST_AFFINE.maxShift} px and rotations up to ${MNIST_AFFINE.maxDegrees} degrees` : ''}`);
   return { spec, train, test, dispose: () => undefined };
 }
