@@ -1,7 +1,8 @@
 // Bundles the page into dist/: main.js (the app, with every package through its browser entry;
 // .wgsl loaded as text), recorder.js (the AudioWorklet that hands microphone blocks to the
-// page), index.html and style.css copied as they are. No Node module may reach the bundle:
-// the build fails if one does.
+// page), index.html and style.css copied as they are, and the default model bundle
+// (model/bundle.safetensors, made by `duet export`; see model/README.md) as dist/model/, which
+// `npm run web` serves. No Node module may reach the bundle: the build fails if one does.
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,3 +35,5 @@ await build({
   logLevel: 'warning',
 });
 for (const file of ['index.html', 'style.css']) copyFileSync(join(here, 'src', file), join(dist, file));
+mkdirSync(join(dist, 'model'), { recursive: true });
+copyFileSync(join(here, 'model', 'bundle.safetensors'), join(dist, 'model', 'bundle.safetensors'));

@@ -4,7 +4,7 @@
  * WAV given through the file input and through the fake microphone, a set of kernels, and the
  * page's network traffic. One screenshot per test goes to apps/web/test-output/.
  */
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -107,9 +107,12 @@ async function expectMelParity(audio: PageAudio): Promise<void> {
 
 beforeAll(async () => {
   if (skip) return;
-  ({ server, url } = await buildAndServe());
-  ctx = await acquireGpu({ tuning: new MemoryTuningStore() });
   const dir = mkdtempSync(join(tmpdir(), 'duet-e2e-'));
+  // An empty model folder instead of the default bundle: these tests check the page without a model.
+  const noModel = join(dir, 'no-model');
+  mkdirSync(noModel);
+  ({ server, url } = await buildAndServe({ model: noModel }));
+  ctx = await acquireGpu({ tuning: new MemoryTuningStore() });
   wavPath = join(dir, 'utterance.wav');
   writeFileSync(wavPath, encodeWav(utterance(), 16000, 16));
 }, 120_000);
@@ -129,7 +132,7 @@ async function fresh(options: Parameters<typeof openPage>[1] = {}): Promise<Open
 }
 
 describe.skipIf(skip)('the page in headless Chromium', () => {
-  it('loads, finds a WebGPU adapter, says no model bundle is served, and stays on its own origin', async () => {
+  it('loads, finds a WebGPU adapter, says no model bundle is served (an empty model folder), and stays on its own origin', async () => {
     const { page, requests, problems, screenshot } = await fresh();
     const state = await page.evaluate(() => {
       const d = (window as any).duet;
