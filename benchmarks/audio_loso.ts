@@ -7,10 +7,10 @@
  * Writes DIR/loso.json (and FILE when --results is given): per fold the final metrics line of
  * its metrics.jsonl and the run's folder.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { runDuet } from './duet_cli';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -27,9 +27,6 @@ if (!values.out) throw new Error('audio_loso: --out DIR is required');
 if (!values['audio-dir']) throw new Error('audio_loso: give --audio-dir (or set DUET_DATA) to the FSDD folder');
 const out = resolve(values.out);
 const audioDir = resolve(values['audio-dir']);
-// Run from the repository root (like every benchmark), after `npm run build`.
-const duet = resolve('apps/cli/bin/duet.js');
-if (!existsSync(duet)) throw new Error(`audio_loso: ${duet} not found: run it from the repository root`);
 
 /** Speakers of an FSDD folder ({digit}_{speaker}_{index}.wav), wherever its recordings lie. */
 function speakersOf(dir: string): string[] {
@@ -64,9 +61,8 @@ for (const speaker of speakers) {
       ? ['train', 'audio', '--out', run, '--resume']
       : ['train', 'audio', '--model', values.model!, '--audio-dir', audioDir, '--strategy', 'speaker', '--test-speakers', speaker, '--out', run,
           ...(values.epochs ? ['--epochs', values.epochs] : []), ...positionals];
-    console.log(`fold ${speaker}: duet ${args.join(' ')}`);
-    const child = spawnSync(process.execPath, [duet, ...args], { stdio: 'inherit' });
-    if (child.status !== 0) throw new Error(`audio_loso: fold ${speaker} failed (exit ${child.status ?? child.signal})`);
+    console.log(`fold ${speaker}:`);
+    runDuet('audio_loso', args);
   }
   const metrics = finalMetrics(run);
   if (!metrics) throw new Error(`audio_loso: fold ${speaker} left no metrics in ${run}`);

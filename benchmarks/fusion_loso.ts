@@ -9,10 +9,10 @@
  * Usage: node scripts/run-ts.mjs benchmarks/fusion_loso.ts --image RUN --audio-folds DIR --out DIR
  *          [--fusion attention] [--epochs 2] [--audio-dir DIR] [--results FILE] [-- extra train fusion options]
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { runDuet } from './duet_cli';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -29,17 +29,11 @@ const { values, positionals } = parseArgs({
 for (const required of ['image', 'audio-folds', 'out', 'audio-dir'] as const) {
   if (!values[required]) throw new Error(`fusion_loso: --${required} is required`);
 }
-const duet = resolve('apps/cli/bin/duet.js');
-if (!existsSync(duet)) throw new Error(`fusion_loso: ${duet} not found: run it from the repository root`);
 const out = resolve(values.out!);
 const folds = resolve(values['audio-folds']!);
 const CONDITIONS = ['audio-white-0db', 'image-blank'];
 
-function duetRun(args: string[]): void {
-  console.log(`duet ${args.join(' ')}`);
-  const child = spawnSync(process.execPath, [duet, ...args], { stdio: 'inherit' });
-  if (child.status !== 0) throw new Error(`fusion_loso: duet ${args[0]} ${args[1]} failed (exit ${child.status ?? child.signal})`);
-}
+const duetRun = (args: string[]) => runDuet('fusion_loso', args);
 
 interface Point { id: string; accuracy: Record<string, number> }
 const speakers = readdirSync(folds).filter((s) => existsSync(join(folds, s, 'model.json'))).sort();
