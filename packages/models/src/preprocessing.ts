@@ -18,8 +18,14 @@ export interface AudioPreprocessing {
   readonly kind: 'audio';
   /** Rate the recordings must have (Hz); the mel config's sampleRate may differ (the lab's 16 kHz assumption). */
   readonly sampleRate: number;
-  /** Every clip is zero-padded or cut to this many samples. */
+  /** Every clip is padded or cut to this many samples. */
   readonly samples: number;
+  /**
+   * What fills a short clip up to `samples`: 'zeros' (torch's pad, the lab's) or 'noise-floor'
+   * (white noise at the clip's own background level, padClip). Absent in model.json written
+   * before the option existed: zeros.
+   */
+  readonly padding?: Padding;
   /** torchaudio.transforms.MelSpectrogram, every field resolved. */
   readonly mel: MelSpectrogramConfig;
   /** torchaudio.transforms.AmplitudeToDB, or null for linear mel power. */
@@ -33,6 +39,8 @@ export interface AudioPreprocessing {
   /** Filled in from the training set before training ('dataset'), or (0, 1). */
   readonly stats: InputStats;
 }
+
+export type Padding = 'zeros' | 'noise-floor';
 
 export interface ImagePreprocessing {
   readonly kind: 'image';
@@ -52,12 +60,15 @@ export function audioPreprocessing(options: {
   db?: Partial<AmplitudeToDBConfig> | null;
   normalization: AudioPreprocessing['normalization'];
   stats?: InputStats;
+  padding?: Padding;
 }): AudioPreprocessing {
   if (!(Number.isInteger(options.samples) && options.samples > 0)) throw new Error(`samples must be a positive integer, got ${options.samples}`);
   return {
     kind: 'audio',
     sampleRate: options.sampleRate,
     samples: options.samples,
+    // Written only when not zeros: model.json of zero-padded models stays as before.
+    ...(options.padding && options.padding !== 'zeros' ? { padding: options.padding } : {}),
     mel: melSpectrogramConfig(options.mel ?? {}),
     db: options.db === null ? null : amplitudeToDBConfig(options.db ?? {}),
     normalization: options.normalization,
@@ -71,11 +82,53 @@ export function inputShape(pre: Preprocessing): [number, number, number] {
   return [1, pre.mel.nMels, frameCount(pre.samples, pre.mel)];
 }
 
-/** Copies `wave` into row `row` of `out` (B, samples), zero-padded or cut to `samples`. */
-export function padOrTrimInto(out: Float32Array, row: number, wave: Float32Array, samples: number): void {
+/** Copies `wave` into row `row` of `out` (B, samples), padded as `padding` says or cut to `samples`. */
+export function padOrTrimInto(out: Float32Array, row: number, wave: Float32Array, samples: number, padding: Padding = 'zeros'): void {
   const dst = out.subarray(row * samples, (row + 1) * samples);
   dst.fill(0);
   dst.set(wave.subarray(0, samples));
+  if (padding === 'noise-floor' && wave.length < samples) fillNoiseFloor(dst.subarray(wave.length), noiseFloorRms(wave));
+}
+
+/** Frames of the noise-floor estimate: 10 ms at 8 kHz. */
+const FLOOR_FRAME = 80;
+/** The quietest tenth of a clip's frames is taken as its background. */
+const FLOOR_QUANTILE = 0.1;
+
+/**
+ * RMS of a clip's background: the FLOOR_QUANTILE quantile of its frames' RMS. Why pad with it:
+ * recordings end in their own room noise, and zeros after it make a step that says more about
+ * the microphone than the digit; FSDD's speakers differ by 25 dB in that floor (nicolas -39
+ * dBFS, yweweler -66), and the two noisiest are the two a model trained on the others hears
+ * worst.
+ */
+export function noiseFloorRms(wave: Float32Array): number {
+  const frames = Math.floor(wave.length / FLOOR_FRAME);
+  if (frames === 0) return Math.sqrt(wave.reduce((s, v) => s + v * v, 0) / Math.max(1, wave.length));
+  const rms = new Float64Array(frames);
+  for (let f = 0; f < frames; f++) {
+    let sum = 0;
+    for (let i = f * FLOOR_FRAME; i < (f + 1) * FLOOR_FRAME; i++) sum += wave[i] * wave[i];
+    rms[f] = Math.sqrt(sum / FLOOR_FRAME);
+  }
+  rms.sort();
+  return rms[Math.floor(FLOOR_QUANTILE * (frames - 1))];
+}
+
+/**
+ * Fills `dst` with uniform white noise of the given RMS. The generator (xorshift32) starts
+ * from the same state for every clip, so features stay a pure function of the recording.
+ */
+function fillNoiseFloor(dst: Float32Array, rms: number): void {
+  if (!(rms > 0)) return;
+  const amplitude = rms * Math.sqrt(3); // uniform on [-a, a] has RMS a / sqrt(3)
+  let state = 0x9e3779b9;
+  for (let i = 0; i < dst.length; i++) {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    dst[i] = amplitude * ((state >>> 0) / 2 ** 31 - 1);
+  }
 }
 
 /** Pixels 0..255 (B, H, W) -> normalised float32 (B, 1, H, W) values, on the host. */

@@ -7,7 +7,7 @@
 import type { GpuContext } from '@duet/gpu';
 import { Rng } from '@duet/autograd';
 import { AudioCnn, AudioGru, labCnn, mnistCnn, type BuiltModel } from './architectures';
-import { audioPreprocessing, inputShape, type Preprocessing } from './preprocessing';
+import { audioPreprocessing, inputShape, type Padding, type Preprocessing } from './preprocessing';
 import { formatProblem, parseJson, SchemaError } from '@duet/data';
 import { modelSpecSchema } from './spec_schema';
 
@@ -36,8 +36,8 @@ export interface ModelDef {
   readonly task: Task;
   readonly description: string;
   readonly recipe: Recipe;
-  /** The preprocessing with its defaults; `samples` overrides the clip length (audio). */
-  preprocessing(options?: { samples?: number }): Preprocessing;
+  /** The preprocessing with its defaults; `samples` and `padding` override the clip length and its filling (audio). */
+  preprocessing(options?: { samples?: number; padding?: Padding }): Preprocessing;
   build(ctx: GpuContext, input: readonly number[], rng: Rng): BuiltModel;
 }
 
@@ -47,10 +47,10 @@ const LAB_CNN: ModelDef = {
   task: 'audio',
   description: "the lab's CNN: 2 strided convs + linear on 128-mel dB (torchaudio defaults), training-set mean subtracted",
   recipe: { optimizer: 'sgd', lr: 0.001, momentum: 0.9, weightDecay: 0, batchSize: 32, dropLast: false, epochs: 30, schedule: 'none', augment: 'none' },
-  preprocessing: ({ samples = 48000 } = {}) =>
+  preprocessing: ({ samples = 48000, padding } = {}) =>
     // NOTE: the lab keeps torchaudio's sample_rate 16000 for the filterbank although FSDD is
     // 8 kHz: the mel bands are placed as if the audio were 16 kHz. Reproduced on purpose.
-    audioPreprocessing({ sampleRate: 8000, samples, mel: {}, db: {}, normalization: 'dataset' }),
+    audioPreprocessing({ sampleRate: 8000, samples, mel: {}, db: {}, normalization: 'dataset', padding }),
   build: (ctx, input, rng) => labCnn(ctx, input, rng),
 };
 
@@ -60,10 +60,11 @@ const AUDIO_CNN: ModelDef = {
   task: 'audio',
   description: '4 conv blocks (BN, ReLU, max pool) + global pooling + dropout on 40-mel 8 kHz log-mels, per-utterance normalised',
   recipe: { optimizer: 'adam', lr: 0.003, momentum: 0, weightDecay: 0, batchSize: 32, dropLast: true, epochs: 30, schedule: 'cosine', augment: 'wave+spec' },
-  preprocessing: ({ samples = 8000 } = {}) =>
+  preprocessing: ({ samples = 8000, padding } = {}) =>
     audioPreprocessing({
       sampleRate: 8000,
       samples,
+      padding,
       mel: { sampleRate: 8000, nFft: 256, hopLength: 80, nMels: 40, fMin: 20, fMax: 4000 },
       db: { topDb: 80 },
       normalization: 'utterance',

@@ -48,6 +48,7 @@ const AUDIO: ObjectSchema = {
     sampleRate: RATE,
     // 10 minutes at 48 kHz: a clip length, not a recording
     samples: positiveInt(48000 * 600),
+    padding: { type: 'string', enum: ['zeros', 'noise-floor'], optional: true },
     mel: MEL,
     db: DB,
     normalization: { type: 'string', enum: ['dataset', 'utterance'] },

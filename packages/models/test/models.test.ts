@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { describeGpu, expectClose, itGpu, randomArray } from '@duet/gpu/testing';
 import { mean, noGrad, Rng, Tensor } from '@duet/autograd';
 import { fromData, toData } from '@duet/kernels';
-import { AudioFeaturizer, AudioGru, buildModel, getModel, inputShape, makeSpec, modelNames, normalizePixels, padOrTrimInto, parseSpec, type AudioPreprocessing } from '../src/index';
+import { AudioFeaturizer, AudioGru, buildModel, getModel, inputShape, makeSpec, modelNames, noiseFloorRms, normalizePixels, padOrTrimInto, parseSpec, type AudioPreprocessing } from '../src/index';
 
 describe('registry and specs', () => {
   it('lists the models per task and refuses unknown names', () => {
@@ -36,6 +36,41 @@ describe('registry and specs', () => {
     padOrTrimInto(out, 1, Float32Array.of(1, 2, 3, 4), 3);
     expect([...out]).toEqual([1, 2, 0, 1, 2, 3]);
     expect([...normalizePixels(Uint8Array.of(0, 255), { mean: 0.5, std: 0.5 })]).toEqual([-1, 1]);
+  });
+
+  it("noise-floor padding continues a clip with noise at its quietest frames' level, the same for every call", () => {
+    // 0.1 s of background at RMS 0.01 (10 frames of 80), then 0.2 s of a loud tone.
+    const rng = new Rng(3);
+    const clip = Float32Array.from({ length: 2400 }, (_, i) => (i < 800 ? 0.01 * Math.sqrt(3) * (2 * rng.next() - 1) : 0.5 * Math.sin(i / 3)));
+    expect(noiseFloorRms(clip)).toBeGreaterThan(0.008);
+    expect(noiseFloorRms(clip)).toBeLessThan(0.012);
+    const padded = new Float32Array(8000);
+    padOrTrimInto(padded, 0, clip, 8000, 'noise-floor');
+    expect([...padded.subarray(0, 2400)]).toEqual([...clip]);
+    const tail = padded.subarray(2400);
+    const rms = Math.sqrt(tail.reduce((s, v) => s + v * v, 0) / tail.length);
+    expect(rms).toBeGreaterThan(0.009);
+    expect(rms).toBeLessThan(0.011);
+    const again = new Float32Array(8000);
+    padOrTrimInto(again, 0, clip, 8000, 'noise-floor');
+    expect(again).toEqual(padded);
+    // A silent clip stays silent; a long one is cut as with zeros.
+    const silent = new Float32Array(10).fill(7);
+    padOrTrimInto(silent, 0, new Float32Array(4), 10, 'noise-floor');
+    expect([...silent]).toEqual(new Array(10).fill(0));
+    const cut = new Float32Array(3);
+    padOrTrimInto(cut, 0, Float32Array.of(1, 2, 3, 4), 3, 'noise-floor');
+    expect([...cut]).toEqual([1, 2, 3]);
+  });
+
+  it('model.json keeps the padding of a noise-floor model and reads older files as zero-padded', () => {
+    const def = getModel('audio-cnn');
+    const labels = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
+    const spec = makeSpec(def, def.preprocessing({ padding: 'noise-floor' }), def.recipe, labels);
+    expect((parseSpec(JSON.stringify(spec), 'model.json').preprocessing as AudioPreprocessing).padding).toBe('noise-floor');
+    expect('padding' in makeSpec(def, def.preprocessing(), def.recipe, labels).preprocessing).toBe(false);
+    const bad = { ...spec, preprocessing: { ...spec.preprocessing, padding: 'reflect' } };
+    expect(() => parseSpec(JSON.stringify(bad), 'm.json')).toThrow(/padding/);
   });
 });
 

@@ -5,7 +5,7 @@
  * `--resume --out DIR` continues a stopped run from its checkpoint with the run's own config.
  */
 import { InvalidArgumentError, type Command } from 'commander';
-import { modelNames, type ModelSpec, type OptimizerName, type Recipe } from '@duet/models';
+import { modelNames, type ModelSpec, type OptimizerName, type Padding, type Recipe } from '@duet/models';
 import type { SplitStrategy } from '@duet/data/node';
 import { CliError } from '../errors';
 import { addAdapterOption, withGpu } from '../gpu';
@@ -37,6 +37,7 @@ interface AudioOptions extends CommonOptions {
   testSpeakers?: string[];
   testFraction?: number;
   padSamples?: number;
+  padding?: Padding;
   augment?: AudioAugment;
 }
 
@@ -125,6 +126,7 @@ export function registerTrain(program: Command): void {
     .option('--test-speakers <names>', 'held-out speakers, comma-separated (--strategy speaker)', (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean))
     .option('--test-fraction <f>', 'share of recordings in the test set (--strategy random)', positive)
     .option('--pad-samples <n>', "zero-pad or cut every clip to n samples (default: the model's, 48000 for lab-cnn)", integer(1))
+    .option('--padding <kind>', "what fills a clip shorter than the model's length: zeros (torch's pad, the lab's) or noise-floor (white noise at the clip's own background level) (default: the model's)", oneOf<Padding>(['zeros', 'noise-floor']))
     .option('--augment <kind>', "none, wave (random time shift, gain, noise and speed on the GPU) or wave+spec (and SpecAugment time and frequency masks) (default: the model's recipe)", oneOf<AudioAugment>(['none', 'wave', 'wave+spec']));
   commonOptions(audio, modelNames('audio'), 'lab-cnn').action((o: AudioOptions) =>
     runCommand(() =>
@@ -133,7 +135,7 @@ export function registerTrain(program: Command): void {
         const strategy = o.split ? undefined : (o.strategy ?? 'random');
         if (o.testFraction !== undefined && strategy !== 'random') throw new CliError('--test-fraction applies to --strategy random only');
         if (o.testSpeakers && strategy !== 'speaker') throw new CliError('--test-speakers applies to --strategy speaker only');
-        const spec = newSpec(o.model, 'audio', { ...recipeOverrides(o), augment: o.augment }, o.padSamples);
+        const spec = newSpec(o.model, 'audio', { ...recipeOverrides(o), augment: o.augment }, o.padSamples, o.padding);
         const audioDir = writeRunSplit(dir, o.audioDir ?? '', { split: o.split, strategy: o.strategy, testSpeakers: o.testSpeakers, testFraction: o.testFraction }, o.seed);
         const run: RunConfig = { task: 'audio', model: o.model, seed: o.seed, audioDir, limit: o.limit, testLimit: o.testLimit, memoryBudgetBytes: Math.round(o.memoryBudget * 2 ** 20) };
         return { run, spec };

@@ -77,7 +77,7 @@ export function loadClips(items: readonly AudioItem[], indices: ArrayLike<number
     if (wav.sampleRate !== pre.sampleRate) {
       throw new DataError(`${file}: sample rate ${wav.sampleRate} Hz; this model's preprocessing takes ${pre.sampleRate} Hz recordings`);
     }
-    padOrTrimInto(out, b, wav.samples, pre.samples);
+    padOrTrimInto(out, b, wav.samples, pre.samples, pre.padding);
   }
   return out;
 }

@@ -8,6 +8,7 @@
  */
 import type { GpuContext } from '@duet/gpu';
 import { reshape, specAugment, waveAugment, type SpecAugmentOptions, type WaveAugmentOptions } from '@duet/kernels';
+import type { Padding } from '@duet/models';
 import type { FeatureAugmenter, WaveAugmenter } from './datasets';
 
 export const AUDIO_AUGMENT: Omit<WaveAugmentOptions, 'seed' | 'step'> = {
@@ -19,8 +20,13 @@ export const AUDIO_AUGMENT: Omit<WaveAugmentOptions, 'seed' | 'step'> = {
 
 export const FEATURE_MASKS: Omit<SpecAugmentOptions, 'seed' | 'step'> = { freqMasks: 2, maxFreqWidth: 6, timeMasks: 2, maxTimeWidth: 10, fill: 0 };
 
-export function waveAugmenter(ctx: GpuContext, seed: number): WaveAugmenter {
-  return (waves, step) => waveAugment(ctx, waves, { ...AUDIO_AUGMENT, seed, step });
+/**
+ * With noise-floor padding the time shift wraps around (the padding is background, so moving it
+ * to the front is still background); with zero padding it fills zeros, as the padding does.
+ */
+export function waveAugmenter(ctx: GpuContext, seed: number, padding: Padding = 'zeros'): WaveAugmenter {
+  const shift = { ...AUDIO_AUGMENT.shift!, mode: padding === 'noise-floor' ? ('circular' as const) : ('zero' as const) };
+  return (waves, step) => waveAugment(ctx, waves, { ...AUDIO_AUGMENT, shift, seed, step });
 }
 
 // features: (B, 1, F, T) -> (B, 1, F, T), a new array

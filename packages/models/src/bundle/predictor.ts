@@ -178,7 +178,7 @@ export class BundlePredictor {
     const wave = await toData(ctx, resampled);
     free(ctx, resampled);
     const fixed = new Float32Array(pre.samples);
-    padOrTrimInto(fixed, 0, wave, pre.samples);
+    padOrTrimInto(fixed, 0, wave, pre.samples, pre.padding);
     const clips = fromData(ctx, fixed, [1, pre.samples], 'predict.wave');
     const features = this.featurizer!.forward(clips); // (1, 1, nMels, frames)
     free(ctx, clips);
