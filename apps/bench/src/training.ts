@@ -6,7 +6,7 @@
  */
 import { stats } from './timing';
 import type { Row, SuiteContext } from './types';
-import type { Trainer, TrainSession, TrainWorkload } from './workloads';
+import type { Trainer, TrainSession, Workload } from './workloads';
 
 export interface TrainingPlan {
   readonly warmup: number;
@@ -14,13 +14,13 @@ export interface TrainingPlan {
   readonly reps: number;
 }
 
-export function trainingPlan(quick: boolean, w: TrainWorkload): TrainingPlan {
+export function trainingPlan(quick: boolean, w: Workload): TrainingPlan {
   if (quick) return { warmup: 1, steps: 1, reps: 2 };
   return w.name === 'mnist-cnn' ? { warmup: 1, steps: 2, reps: 3 } : { warmup: 2, steps: 5, reps: 3 };
 }
 
-export async function measureTraining(s: SuiteContext, suite: string, w: TrainWorkload, trainers: readonly Trainer[], plan: TrainingPlan): Promise<void> {
-  const live: { trainer: Trainer; session: TrainSession; before: number; times: number[] }[] = [];
+export async function measureTraining<W extends Workload>(s: SuiteContext, suite: string, w: W, trainers: readonly Trainer<W>[], plan: TrainingPlan): Promise<void> {
+  const live: { trainer: Trainer<W>; session: TrainSession; before: number; times: number[] }[] = [];
   for (const trainer of trainers) {
     try {
       await trainer.activate?.();
@@ -57,6 +57,6 @@ export async function measureTraining(s: SuiteContext, suite: string, w: TrainWo
   }
 }
 
-function failedRow(suite: string, w: TrainWorkload, trainer: Trainer, note: string): Row {
+function failedRow<W extends Workload>(suite: string, w: W, trainer: Trainer<W>, note: string): Row {
   return { suite, workload: w.name, impl: trainer.impl, backend: trainer.backend, unit: 'samples/s', min: null, median: null, max: null, status: 'failed', note };
 }

@@ -96,7 +96,7 @@ export const MNIST_CNN: TrainWorkload = {
 export const TRAIN_WORKLOADS: readonly TrainWorkload[] = [LAB_CNN, MNIST_CNN];
 
 /** The synthetic batch: inputs in [-1, 1) and labels 0..classes-1, seeded (same for every impl). */
-export function syntheticBatch(w: TrainWorkload): { x: Float32Array; labels: Uint32Array } {
+export function syntheticBatch(w: { readonly batch: number; readonly input: readonly number[]; readonly classes: number }): { x: Float32Array; labels: Uint32Array } {
   const n = w.batch * w.input.reduce((p, d) => p * d, 1);
   let s = 12345;
   const x = new Float32Array(n);
@@ -120,11 +120,17 @@ export interface TrainSession {
   dispose(): void;
 }
 
+/** What the measurement needs of any workload: the row's name and the samples per step. */
+export interface Workload {
+  readonly name: string;
+  readonly batch: number;
+}
+
 /** How an impl builds sessions. `backend` names where it runs, for the row. */
-export interface Trainer {
+export interface Trainer<W extends Workload = TrainWorkload> {
   readonly impl: import('./types').Impl;
   readonly backend: string;
-  create(w: TrainWorkload): Promise<TrainSession>;
+  create(w: W): Promise<TrainSession>;
   /** Called before each of this impl's turns (tfjs switches its global backend here). */
   activate?(): Promise<void>;
 }

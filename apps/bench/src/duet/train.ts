@@ -1,7 +1,8 @@
 /**
  * Duet's training step for a workload, built from @duet/autograd's nn modules.
- * NOTE: the models should come from packages/models once it exists (lab-cnn, the MNIST CNN);
- * until then the workload's layer list is turned into a Sequential here.
+ * NOTE: lab-cnn and the MNIST CNN stay layer lists turned into a Sequential here, because every
+ * peer builds the same list (the registry's mnist-cnn, with batch norm, is another network);
+ * the packages/models workloads (audio-cnn, fusion) are in models.ts.
  */
 import { Conv2d, crossEntropy, Flatten, Linear, MaxPool2d, noGrad, ReLU, Rng, Scope, Sequential, SGD, Tensor, type Module } from '@duet/autograd';
 import type { GpuContext } from '@duet/gpu';
