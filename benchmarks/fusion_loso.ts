@@ -6,8 +6,10 @@
  * per-fold accuracy of each sense and each fusion, their means, and the issue's checks: the best
  * fusion above both senses on every fold, at 0 dB at least the image alone, with a blank image
  * at least the audio alone. Finished folds (report.json present) are read, not redone.
+ * --calibrate-on-other-folds (late): each fold's rules are fitted on the other folds' audio runs
+ * answering their own held-out speakers (`duet train fusion --calibrate-on`), never on the fold's.
  * Usage: node scripts/run-ts.mjs benchmarks/fusion_loso.ts --image RUN --audio-folds DIR --out DIR
- *          [--fusion attention] [--epochs 2] [--audio-dir DIR] [--results FILE] [-- extra train fusion options]
+ *          [--fusion attention] [--epochs 2] [--audio-dir DIR] [--results FILE] [--calibrate-on-other-folds] [-- extra train fusion options]
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -24,6 +26,7 @@ const { values, positionals } = parseArgs({
     epochs: { type: 'string', default: '2' },
     'audio-dir': { type: 'string', default: process.env.DUET_DATA },
     results: { type: 'string' },
+    'calibrate-on-other-folds': { type: 'boolean', default: false },
   },
 });
 for (const required of ['image', 'audio-folds', 'out', 'audio-dir'] as const) {
@@ -48,7 +51,9 @@ for (const speaker of speakers) {
     if (!existsSync(join(run, 'fusion.json')) || resume) {
       duetRun(resume ? ['train', 'fusion', '--out', run, '--resume'] : [
         'train', 'fusion', '--fusion', values.fusion!, '--image-model', resolve(values.image!), '--audio-model', join(folds, speaker),
-        '--audio-dir', resolve(values['audio-dir']!), '--strategy', 'speaker', '--test-speakers', speaker, '--epochs', values.epochs!, '--out', run, ...positionals,
+        '--audio-dir', resolve(values['audio-dir']!), '--strategy', 'speaker', '--test-speakers', speaker, '--epochs', values.epochs!, '--out', run,
+        ...(values['calibrate-on-other-folds'] ? ['--calibrate-on', speakers.filter((s) => s !== speaker).map((s) => join(folds, s)).join(',')] : []),
+        ...positionals,
       ]);
     }
     duetRun(['eval', 'fusion', '--model', run, '--out', report, '--conditions', CONDITIONS.join(',')]);
@@ -71,7 +76,7 @@ const checks = {
   image_blank_at_least_audio_alone: rows.every((row) => row.imageBlank[best] >= row.imageBlank.audio),
 };
 const summary = {
-  what: `${values.fusion} fusion over leave-one-speaker-out folds (${speakers.join(', ')}), ${values.epochs} epochs from pretrained encoders; every method of duet eval fusion`,
+  what: `${values.fusion} fusion over leave-one-speaker-out folds (${speakers.join(', ')}), ${values.epochs} epochs from pretrained encoders; every method of duet eval fusion${values['calibrate-on-other-folds'] ? '; late rules fitted on the other folds\' held-out speakers' : ''}`,
   date: new Date().toISOString(),
   command: `node scripts/run-ts.mjs benchmarks/fusion_loso.ts ${process.argv.slice(2).join(' ')}`,
   mean_clean_accuracy: means,

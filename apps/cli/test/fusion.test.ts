@@ -173,6 +173,27 @@ describe.skipIf(!haveData)('duet train fusion / eval fusion / sweep', () => {
     expect(bad.stderr).toMatch(/run\.json and fusion\.json are needed there/);
   }, LONG);
 
+  it("fits late rules on another run's held-out voices (--calibrate-on), refusing a run that held out a test speaker", () => {
+    // at('audio') held out theo, this run's test speaker: fitting on it would hear the test voice.
+    const refused = duet(['train', 'fusion', '--fusion', 'late', '--image-model', at('image'), '--audio-model', at('audio'), '--calibrate-on', at('audio'), '--epochs', '1', ...TINY, '--out', at('late-refused')]);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toMatch(/held-out speakers include theo, a test speaker of this run/);
+    // A run that held out jackson instead: its model never heard jackson, and theo is not involved.
+    mkdirSync(at('split-jackson'));
+    const rows = (s: string, reps: number[]) => reps.flatMap((r) => Array.from({ length: 10 }, (_, d) => `recordings/${d}_${s}_${r}.wav,${d}\n`)).join('');
+    writeFileSync(at('split-jackson', 'train.csv'), rows('george', [0, 1]));
+    writeFileSync(at('split-jackson', 'test.csv'), rows('jackson', [3]));
+    ok(['train', 'audio', '--model', 'audio-cnn', '--audio-dir', DATA, '--split', at('split-jackson'), '--limit', '20', '--epochs', '1', '--batch-size', '8', '--out', at('audio-jackson')]);
+    const out = at('late-calibrated');
+    const calibrated = duet(['train', 'fusion', '--fusion', 'late', '--late-rule', 'learned', '--image-model', at('image'), '--audio-model', at('audio'), '--calibrate-on', at('audio-jackson'), '--epochs', '1', ...TINY, '--out', out]);
+    expect(calibrated.status, calibrated.stderr).toBe(0);
+    expect(calibrated.stderr).toMatch(/fitted on 10 pairs of voices their audio models never heard \(1 runs\)/);
+    expect(json(join(out, 'run.json')).calibrateOn).toEqual([at('audio-jackson')]);
+    const gate = json(join(out, 'fusion.json')).late.fit.audioGate;
+    expect(gate.widthDb).toBeGreaterThan(0);
+    expect(Number.isFinite(gate.centerDb)).toBe(true);
+  }, LONG);
+
   it('sweeps late rules into a leaderboard, skipping finished runs when rerun', () => {
     const grid = at('grid.json');
     writeFileSync(grid, JSON.stringify({

@@ -11,7 +11,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { loadWeights, writeFileAtomic } from '@duet/autograd/node';
 import { findAudioCorpus, loadMnist, pairDigits } from '@duet/data/node';
 import {
-  buildFusionFromSpec, CASES, disagreementMarkdown, fitLateFusion, parseFusionSpec, robustnessConditions, robustnessMarkdown, type FusionSpec, type LateFusionFit,
+  buildFusionFromSpec, CASES, disagreementMarkdown, parseFusionSpec, robustnessConditions, robustnessMarkdown, type FusionSpec, type LateFusionFit,
 } from '@duet/models';
 import { CliError } from '../errors';
 import { withGpu } from '../gpu';
@@ -19,7 +19,7 @@ import { confusionPng } from '../plot/charts';
 import { runCommand } from '../run';
 import { LABELS } from '../train/prepare';
 import { calibrationPng, conditionsPng, robustnessPng } from './plots';
-import { runClipFiles, unimodalProbs } from './predict';
+import { fitLateOnPairs, runClipFiles, unimodalProbs } from './predict';
 import { fusionReport, type FusionReport, type ReportModels } from './report';
 import { loadUnimodal, pairsOf, readJson, readPairing, splitClips, writeJson, type FusionRunConfig } from './run';
 
@@ -88,7 +88,7 @@ async function evalFusion(o: EvalFusionOptions): Promise<void> {
         const pairing = readPairing(o.model);
         const validation = pairsOf(pairing, 'validation').length ? pairsOf(pairing, 'validation') : pairsOf(pairing, 'train');
         const p = await unimodalProbs(ctx, run, o.model, validation, image, audio);
-        lateFit = fitLateFusion(p.image, p.audio, Uint8Array.from(validation, (v) => v.label), { seed: run.seed });
+        lateFit = fitLateOnPairs(p, run.seed);
       }
       const models: ReportModels = { spec, image, audio, network, lateFit };
       log(`evaluating ${pairs.length} test pairs under every condition`);

@@ -9,7 +9,10 @@ import type { GpuContext } from '@duet/gpu';
 import { loadMnist, type Pair } from '@duet/data/node';
 import { free, fromData, toData } from '@duet/kernels';
 import { noGrad, Scope, Tensor } from '@duet/autograd';
-import { AudioFeaturizer, packPairs, softmaxRow, type FusionNetwork, type AudioPreprocessing, type Blank, type BuiltModel, type FusionInputs, type ImagePreprocessing, type ModelSpec } from '@duet/models';
+import {
+  AudioFeaturizer, corruptClips, estimateSnrDb, fitAudioGate, fitLateFusion, gateValue, packPairs, softmaxRow, temperRows,
+  type AudioCorruption, type AudioPreprocessing, type Blank, type BuiltModel, type FusionInputs, type FusionNetwork, type ImagePreprocessing, type LateFusionFit, type ModelSpec,
+} from '@duet/models';
 import { evaluateLogits } from '../train/engine';
 import { loadClips } from '../train/datasets';
 import { HostDataset } from './paired';
@@ -82,7 +85,39 @@ export function networkProbs(ctx: GpuContext, built: BuiltModel, inputs: FusionI
   return probabilities(ctx, built, packed, [packed.length / count], count);
 }
 
-/** The two unimodal models' probabilities on clean pairs (late fusion's validation fit). */
+/** Noise the audio gate is fitted on: white noise and babble over the report's range, plus clean. */
+export const GATE_FIT_NOISE: readonly AudioCorruption[] = [
+  { kind: 'clean' },
+  ...[20, 10, 5, 0, -5, -10].map((snrDb): AudioCorruption => ({ kind: 'white', snrDb })),
+  ...[10, 0].map((snrDb): AudioCorruption => ({ kind: 'babble', snrDb })),
+];
+
+/** unimodalProbs' rows: clean pairs, and the audio under GATE_FIT_NOISE with each clip's estimated SNR. */
+export interface UnimodalRows {
+  readonly labels: number[];
+  readonly image: number[][];
+  readonly audio: number[][];
+  readonly audioSnrDb: number[];
+  readonly noisy: { readonly audio: number[][]; readonly snrDb: number[]; readonly labels: number[] };
+}
+
+/** Rows of several unimodalProbs calls, one after the other. */
+export function concatRows(parts: readonly UnimodalRows[]): UnimodalRows {
+  const all = <T>(pick: (r: UnimodalRows) => T[]) => parts.flatMap(pick);
+  return {
+    labels: all((r) => r.labels),
+    image: all((r) => r.image),
+    audio: all((r) => r.audio),
+    audioSnrDb: all((r) => r.audioSnrDb),
+    noisy: { audio: all((r) => r.noisy.audio), snrDb: all((r) => r.noisy.snrDb), labels: all((r) => r.noisy.labels) },
+  };
+}
+
+/**
+ * The two unimodal models' probabilities on clean pairs (late fusion's validation fit), and the
+ * audio model's on the same clips under each GATE_FIT_NOISE corruption with each clip's
+ * estimated SNR (the audio gate's fit): rows of corruption k are rows k*N .. (k+1)*N - 1.
+ */
 export async function unimodalProbs(
   ctx: GpuContext,
   run: FusionRunConfig,
@@ -90,20 +125,43 @@ export async function unimodalProbs(
   pairs: readonly Pair[],
   image: { spec: ModelSpec; built: BuiltModel },
   audio: { spec: ModelSpec; built: BuiltModel },
-): Promise<{ image: number[][]; audio: number[][] }> {
+  files: ReadonlyMap<string, string> = runClipFiles(run, out),
+): Promise<UnimodalRows> {
   const imagePre = image.spec.preprocessing as ImagePreprocessing;
   const audioPre = audio.spec.preprocessing as AudioPreprocessing;
   const featurizer = new AudioFeaturizer(ctx, audioPre);
   try {
     const images = normalizeImages(pairPixels(pairs, run.mnistDir), imagePre);
-    const features = await featurize(ctx, featurizer, pairWaves(runClipFiles(run, out), pairs, audioPre));
+    const waves = pairWaves(files, pairs, audioPre);
+    const features = await featurize(ctx, featurizer, waves);
+    const noisy = { audio: [] as number[][], snrDb: [] as number[], labels: [] as number[] };
+    for (const corruption of GATE_FIT_NOISE) {
+      const clips = corruptClips(waves, corruption, run.seed) as Float32Array[];
+      noisy.audio.push(...(await probabilities(ctx, audio.built, await featurize(ctx, featurizer, clips), audio.spec.inputShape, pairs.length)));
+      noisy.snrDb.push(...clips.map(estimateSnrDb));
+      noisy.labels.push(...pairs.map((p) => p.label));
+    }
     return {
+      labels: pairs.map((p) => p.label),
       image: await probabilities(ctx, image.built, images, image.spec.inputShape, pairs.length),
       audio: await probabilities(ctx, audio.built, features, audio.spec.inputShape, pairs.length),
+      audioSnrDb: waves.map(estimateSnrDb),
+      noisy,
     };
   } finally {
     featurizer.dispose();
   }
+}
+
+/**
+ * Late fusion's fit from unimodalProbs: the audio gate on the clips with noise added, then the
+ * rules (temperatures, weight, combiner) on the clean pairs with the audio as the rules will
+ * see it, tempered by its gate.
+ */
+export function fitLateOnPairs(probs: UnimodalRows, seed: number): LateFusionFit {
+  const audioGate = fitAudioGate(probs.noisy.audio, probs.noisy.snrDb, probs.noisy.labels);
+  const gatedAudio = temperRows(probs.audio, probs.audioSnrDb.map((s) => gateValue(audioGate, s)));
+  return fitLateFusion(probs.image, gatedAudio, probs.labels, { seed, audioGate });
 }
 
 /**

@@ -4,12 +4,15 @@
  * occlusion, blanking, each sense missing). Methods: `image` and `audio` (the run's unimodal
  * models, or the fused network with the other sense blank when the run has none), the run's
  * fused network (named by its kind) and, when both unimodal models exist, every late rule
- * (`late-<rule>`). Every corruption is seeded, so the same seed gives the same report.
+ * (`late-<rule>`), given each row's reliability as measured on its inputs (a blank image or a
+ * silent clip is absent; the audio's SNR feeds the fit's gate). Every corruption is seeded, so
+ * the same seed gives the same report.
  */
 import type { GpuContext } from '@duet/gpu';
 import type { Pair } from '@duet/data/node';
 import {
-  AudioFeaturizer, blankFor, corruptClips, corruptImages, disagreementTable, fusionInputs, LATE_METHODS, lateFuse, methodFigures, robustnessConditions, robustnessPoints,
+  AudioFeaturizer, blankFor, clipHasSound, corruptClips, corruptImages, disagreementTable, estimateSnrDb, fusionInputs, imageHasInk, LATE_METHODS, lateFuse, methodFigures, robustnessConditions, robustnessPoints,
+  type RowReliability,
   type AudioPreprocessing, type BuiltModel, type Condition, type DisagreementTable, type FusionNetwork, type FusionSpec, type ImagePreprocessing, type LateFusionFit, type MethodFigures, type ModelSpec,
   type RobustnessPoint,
 } from '@duet/models';
@@ -43,7 +46,7 @@ export interface FusionReport {
 type Probs = number[][];
 
 /** Every method's probabilities under one condition (a method is absent when it cannot answer). */
-async function conditionProbs(ctx: GpuContext, models: ReportModels, images: Float32Array | null, audio: Float32Array | null, count: number): Promise<Record<string, Probs>> {
+async function conditionProbs(ctx: GpuContext, models: ReportModels, images: Float32Array | null, audio: Float32Array | null, count: number, reliability: RowReliability): Promise<Record<string, Probs>> {
   const { spec } = models;
   const out: Record<string, Probs> = {};
   const inputs = fusionInputs(spec);
@@ -55,7 +58,7 @@ async function conditionProbs(ctx: GpuContext, models: ReportModels, images: Flo
   if (audio) out.audio = audioProbs ?? (await networkProbs(ctx, net!, inputs, blank, null, audio, count));
   if (net) out[spec.fusion] = await networkProbs(ctx, net, inputs, blank, images, audio, count);
   if (models.lateFit && models.image && models.audio && (imageProbs || audioProbs)) {
-    for (const rule of LATE_METHODS) out[`late-${rule}`] = lateFuse(rule, models.lateFit, imageProbs, audioProbs);
+    for (const rule of LATE_METHODS) out[`late-${rule}`] = lateFuse(rule, models.lateFit, imageProbs, audioProbs, reliability);
   }
   return out;
 }
@@ -87,11 +90,20 @@ export async function fusionReport(
       const corrupted = condition.image.kind === 'clean' ? pixels : corruptImages(pixels, n, imagePre.height, imagePre.width, condition.image, options.seed);
       const images = corrupted && normalizeImages(corrupted, imagePre);
       let audio: Float32Array | null = cleanFeatures;
+      let clips: readonly Float32Array[] | null = waves;
       if (condition.audio.kind !== 'clean') {
         const noisy = corruptClips(waves, condition.audio, options.seed);
-        audio = noisy.every((w) => w !== null) ? await featurize(ctx, featurizer, noisy as Float32Array[]) : null;
+        clips = noisy.every((w) => w !== null) ? (noisy as Float32Array[]) : null;
+        audio = clips && (await featurize(ctx, featurizer, clips));
       }
-      probs[condition.id] = await conditionProbs(ctx, models, images, audio, n);
+      // What the late rules learn of each row from the inputs themselves (reliability.ts).
+      const size = imagePre.height * imagePre.width;
+      const reliability: RowReliability = {
+        imagePresent: corrupted ? Array.from({ length: n }, (_, i) => imageHasInk(corrupted.subarray(i * size, (i + 1) * size))) : undefined,
+        audioPresent: clips?.map(clipHasSound),
+        audioSnrDb: clips?.map(estimateSnrDb),
+      };
+      probs[condition.id] = await conditionProbs(ctx, models, images, audio, n, reliability);
       if (attention && models.network) attention[condition.id] = await meanAttention(ctx, models.network.module, fusionInputs(spec), blankFor(spec.image), images, audio, n);
       options.log(`  ${condition.id}: ${Object.keys(probs[condition.id]).length} methods`);
     }

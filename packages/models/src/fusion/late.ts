@@ -4,10 +4,13 @@
  * confidence, majority vote with a confidence tie-break, a learned combiner (logistic
  * regression on the 2C log-probabilities) and the disagreement rule (when the argmaxes differ,
  * trust the modality whose temperature-calibrated confidence is higher). Pure TS, float64.
- * A missing modality (null) leaves every rule with the other modality's probabilities.
+ * A missing modality (null) leaves every rule with the other modality's probabilities; so does,
+ * per row, a sense that reliability.ts finds absent (a blank image, a silent clip), and noisy
+ * audio enters every rule flattened by its SNR gate when the fit has one.
  */
 import { Rng } from '@duet/autograd';
 import { applyTemperature, argmax, checkRows, fitTemperature, logRow, nll, softmaxRow, type ProbRows } from './calibration';
+import { gateValue, temperRows, type AudioGate, type RowReliability } from './reliability';
 
 export const LATE_METHODS = ['average', 'weighted', 'product', 'max-confidence', 'vote', 'learned', 'disagreement'] as const;
 export type LateMethod = (typeof LATE_METHODS)[number];
@@ -159,11 +162,19 @@ export interface LateFusionFit {
   /** Weight of the image model in the weighted average. */
   readonly imageWeight: number;
   readonly combiner: Combiner;
+  /** The audio's SNR gate (fitAudioGate); absent in fits written before it existed: no gating. */
+  readonly audioGate?: AudioGate;
 }
 
 /** Fits temperatures, the weighted average's weight and the combiner on validation rows. */
-export function fitLateFusion(image: ProbRows, audio: ProbRows, labels: ArrayLike<number>, options: { seed?: number; objective?: 'nll' | 'accuracy' } = {}): LateFusionFit {
+export function fitLateFusion(
+  image: ProbRows,
+  audio: ProbRows,
+  labels: ArrayLike<number>,
+  options: { seed?: number; objective?: 'nll' | 'accuracy'; audioGate?: AudioGate } = {},
+): LateFusionFit {
   return {
+    ...(options.audioGate ? { audioGate: options.audioGate } : {}),
     temperatures: { image: fitTemperature(image, labels), audio: fitTemperature(audio, labels) },
     imageWeight: fitWeight(image, audio, labels, { objective: options.objective }),
     combiner: fitCombiner(image, audio, labels, { seed: options.seed }),
@@ -172,9 +183,29 @@ export function fitLateFusion(image: ProbRows, audio: ProbRows, labels: ArrayLik
 
 /**
  * One late-fusion rule on the image and audio models' probabilities. With one modality missing
- * (null) every rule returns the other's probabilities (calibrated for 'disagreement').
+ * (null) every rule returns the other's probabilities (calibrated for 'disagreement'). With
+ * `reliability`, per row: a sense marked absent is treated as missing (when both are absent the
+ * rule runs on both: there is nothing better), and with the fit's audio gate and the rows' SNRs
+ * the audio probabilities are tempered by the gate first.
  */
-export function lateFuse(method: LateMethod, fit: LateFusionFit, image: ProbRows | null, audio: ProbRows | null): number[][] {
+export function lateFuse(method: LateMethod, fit: LateFusionFit, image: ProbRows | null, audio: ProbRows | null, reliability: RowReliability = {}): number[][] {
+  const snr = reliability.audioSnrDb;
+  const gatedAudio = audio && fit.audioGate && snr ? temperRows(audio, snr.map((s) => gateValue(fit.audioGate!, s))) : audio;
+  const fused = fuseRows(method, fit, image, gatedAudio);
+  const { imagePresent, audioPresent } = reliability;
+  if (!image || !gatedAudio || (!imagePresent && !audioPresent)) return fused;
+  let imageOnly: number[][] | null = null;
+  let audioOnly: number[][] | null = null;
+  return fused.map((row, i) => {
+    const hasImage = imagePresent?.[i] ?? true;
+    const hasAudio = audioPresent?.[i] ?? true;
+    if (hasImage === hasAudio) return row;
+    if (hasImage) return (imageOnly ??= fuseRows(method, fit, image, null))[i];
+    return (audioOnly ??= fuseRows(method, fit, null, gatedAudio))[i];
+  });
+}
+
+function fuseRows(method: LateMethod, fit: LateFusionFit, image: ProbRows | null, audio: ProbRows | null): number[][] {
   if (!image && !audio) throw new Error('late fusion needs at least one modality');
   if (!image || !audio) {
     const [only, t] = image ? [image, fit.temperatures.image] : [audio!, fit.temperatures.audio];

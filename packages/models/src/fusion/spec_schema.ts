@@ -49,6 +49,7 @@ const LATE: Schema = {
             bias: { type: 'array', items: finite, minItems: 10, maxItems: 10 },
           },
         },
+        audioGate: { type: 'object', optional: true, properties: { centerDb: finite, widthDb: { type: 'number', above: 0, max: 1e6 } } },
       },
     },
   },
