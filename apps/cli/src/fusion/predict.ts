@@ -98,7 +98,8 @@ export interface UnimodalRows {
   readonly image: number[][];
   readonly audio: number[][];
   readonly audioSnrDb: number[];
-  readonly noisy: { readonly audio: number[][]; readonly snrDb: number[]; readonly labels: number[] };
+  /** The clips under GATE_FIT_NOISE, with the (clean) image of each row's pair. */
+  readonly noisy: { readonly audio: number[][]; readonly image: number[][]; readonly snrDb: number[]; readonly labels: number[] };
 }
 
 /** Rows of several unimodalProbs calls, one after the other. */
@@ -109,7 +110,7 @@ export function concatRows(parts: readonly UnimodalRows[]): UnimodalRows {
     image: all((r) => r.image),
     audio: all((r) => r.audio),
     audioSnrDb: all((r) => r.audioSnrDb),
-    noisy: { audio: all((r) => r.noisy.audio), snrDb: all((r) => r.noisy.snrDb), labels: all((r) => r.noisy.labels) },
+    noisy: { audio: all((r) => r.noisy.audio), image: all((r) => r.noisy.image), snrDb: all((r) => r.noisy.snrDb), labels: all((r) => r.noisy.labels) },
   };
 }
 
@@ -134,16 +135,18 @@ export async function unimodalProbs(
     const images = normalizeImages(pairPixels(pairs, run.mnistDir), imagePre);
     const waves = pairWaves(files, pairs, audioPre);
     const features = await featurize(ctx, featurizer, waves);
-    const noisy = { audio: [] as number[][], snrDb: [] as number[], labels: [] as number[] };
+    const imageProbs = await probabilities(ctx, image.built, images, image.spec.inputShape, pairs.length);
+    const noisy = { audio: [] as number[][], image: [] as number[][], snrDb: [] as number[], labels: [] as number[] };
     for (const corruption of GATE_FIT_NOISE) {
       const clips = corruptClips(waves, corruption, run.seed) as Float32Array[];
       noisy.audio.push(...(await probabilities(ctx, audio.built, await featurize(ctx, featurizer, clips), audio.spec.inputShape, pairs.length)));
       noisy.snrDb.push(...clips.map(estimateSnrDb));
       noisy.labels.push(...pairs.map((p) => p.label));
+      noisy.image.push(...imageProbs);
     }
     return {
       labels: pairs.map((p) => p.label),
-      image: await probabilities(ctx, image.built, images, image.spec.inputShape, pairs.length),
+      image: imageProbs,
       audio: await probabilities(ctx, audio.built, features, audio.spec.inputShape, pairs.length),
       audioSnrDb: waves.map(estimateSnrDb),
       noisy,
@@ -159,7 +162,7 @@ export async function unimodalProbs(
  * see it, tempered by its gate.
  */
 export function fitLateOnPairs(probs: UnimodalRows, seed: number): LateFusionFit {
-  const audioGate = fitAudioGate(probs.noisy.audio, probs.noisy.snrDb, probs.noisy.labels);
+  const audioGate = fitAudioGate(probs.noisy.audio, probs.noisy.snrDb, probs.noisy.labels, probs.noisy.image);
   const gatedAudio = temperRows(probs.audio, probs.audioSnrDb.map((s) => gateValue(audioGate, s)));
   return fitLateFusion(probs.image, gatedAudio, probs.labels, { seed, audioGate });
 }
