@@ -93,7 +93,7 @@ const MNIST_CNN: ModelDef = {
   name: 'mnist-cnn',
   task: 'image',
   description: '2 x (conv3x3, batch norm, ReLU, maxpool) of 32 and 64 channels, dropout, dense 128, dense 10 on MNIST, shifts and rotations',
-  recipe: { optimizer: 'adam', lr: 0.002, momentum: 0, weightDecay: 0, batchSize: 128, dropLast: true, epochs: 8, schedule: 'cosine', augment: 'mnist-affine' },
+  recipe: { optimizer: 'adam', lr: 0.002, momentum: 0, weightDecay: 0, batchSize: 128, dropLast: true, epochs: 12, schedule: 'cosine', augment: 'mnist-affine' },
   preprocessing: () => ({ kind: 'image', height: 28, width: 28, stats: { mean: 0.1307, std: 0.3081 } }),
   build: (ctx, input, rng) => mnistCnn(ctx, input, rng),
 };
