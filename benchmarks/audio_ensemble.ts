@@ -18,7 +18,6 @@ import { AudioFeaturizer, buildModel, padOrTrimInto, type AudioPreprocessing, ty
 import { HostDataset } from '../apps/cli/src/fusion/paired';
 import { openGpu } from '../apps/cli/src/gpu';
 import { evaluateLogits } from '../apps/cli/src/train/engine';
-import { prepareAudio } from '../apps/cli/src/train/prepare';
 import { RunDir } from '../apps/cli/src/train/run_dir';
 
 const args = process.argv.slice(2);
@@ -47,19 +46,18 @@ for (const speaker of speakers) {
     const dir = new RunDir(join(d, speaker));
     const { model, config } = dir.readCheckpoint();
     const spec = padding ? { ...config.spec, preprocessing: { ...(config.spec.preprocessing as AudioPreprocessing), padding } } : config.spec;
-    const data = await prepareAudio(ctx, dir, config.run, spec, false, () => undefined);
+    // Only the test split is read: the run's own 1x is the --tta 1 case of the same path.
+    const test = readSplitCsv(dir.path('test.csv'), config.run.audioDir!);
+    const testLabels = Uint8Array.from(test, (r) => r.digit);
     const built = buildModel(ctx, spec, config.run.seed);
     built.module.loadStateDict(model);
-    const probs = speeds
-      ? await ttaProbabilities(ctx, built, spec, readSplitCsv(dir.path('test.csv'), config.run.audioDir!).map((r) => r.file), Uint8Array.from(data.test.labels), speeds)
-      : softmaxRows(await evaluateLogits(ctx, built, spec.preprocessing.stats, data.test, 64, 10), 10);
-    if (labels && labels.join() !== data.test.labels.join()) throw new Error(`${dir.dir}: its test split differs from ${dirs[0]}/${speaker}'s`);
-    labels = Uint8Array.from(data.test.labels);
+    const probs = await ttaProbabilities(ctx, built, spec, test.map((r) => r.file), testLabels, speeds ?? [1]);
+    if (labels && labels.join() !== testLabels.join()) throw new Error(`${dir.dir}: its test split differs from ${dirs[0]}/${speaker}'s`);
+    labels = testLabels;
     sum ??= new Float64Array(probs.length);
     probs.forEach((p, i) => (sum![i] += p));
     accuracies.push(accuracy(probs, labels));
     built.module.free();
-    data.dispose();
   }
   const fold = { speaker, runs: accuracies, ensemble: accuracy(sum!, labels!) };
   folds.push(fold);

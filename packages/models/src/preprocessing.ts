@@ -90,8 +90,8 @@ export function padOrTrimInto(out: Float32Array, row: number, wave: Float32Array
   if (padding === 'noise-floor' && wave.length < samples) fillNoiseFloor(dst.subarray(wave.length), noiseFloorRms(wave));
 }
 
-/** Frames of the noise-floor estimate: 10 ms at 8 kHz. */
-const FLOOR_FRAME = 80;
+/** Frames of the level estimates (noiseFloorRms, estimateSnrDb): 10 ms at 8 kHz. */
+export const LEVEL_FRAME = 80;
 /** The quietest tenth of a clip's frames is taken as its background. */
 const FLOOR_QUANTILE = 0.1;
 
@@ -103,16 +103,20 @@ const FLOOR_QUANTILE = 0.1;
  * worst.
  */
 export function noiseFloorRms(wave: Float32Array): number {
-  const frames = Math.floor(wave.length / FLOOR_FRAME);
-  if (frames === 0) return Math.sqrt(wave.reduce((s, v) => s + v * v, 0) / Math.max(1, wave.length));
-  const rms = new Float64Array(frames);
-  for (let f = 0; f < frames; f++) {
+  const rms = sortedFrameRms(wave);
+  if (rms.length === 0) return Math.sqrt(wave.reduce((s, v) => s + v * v, 0) / Math.max(1, wave.length));
+  return rms[Math.floor(FLOOR_QUANTILE * (rms.length - 1))];
+}
+
+/** The RMS of each whole LEVEL_FRAME-sample frame of `wave`, in ascending order (float64). */
+export function sortedFrameRms(wave: ArrayLike<number>): Float64Array {
+  const rms = new Float64Array(Math.floor(wave.length / LEVEL_FRAME));
+  for (let f = 0; f < rms.length; f++) {
     let sum = 0;
-    for (let i = f * FLOOR_FRAME; i < (f + 1) * FLOOR_FRAME; i++) sum += wave[i] * wave[i];
-    rms[f] = Math.sqrt(sum / FLOOR_FRAME);
+    for (let i = f * LEVEL_FRAME; i < (f + 1) * LEVEL_FRAME; i++) sum += wave[i] * wave[i];
+    rms[f] = Math.sqrt(sum / LEVEL_FRAME);
   }
-  rms.sort();
-  return rms[Math.floor(FLOOR_QUANTILE * (frames - 1))];
+  return rms.sort();
 }
 
 /**

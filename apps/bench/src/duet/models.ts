@@ -9,11 +9,11 @@
  * No peer implements these networks (batch norm, dropout, modality dropout, packed two-sense
  * input), so they have Duet rows only. Data is synthetic, of the real shapes (syntheticBatch).
  */
-import { Adam, crossEntropy, noGrad, Scope, Tensor } from '@duet/autograd';
+import { Adam } from '@duet/autograd';
 import type { GpuContext } from '@duet/gpu';
-import { free, fromData } from '@duet/kernels';
 import { buildFusionFromSpec, buildModel, getModel, inputShape, makeFusionSpec, makeSpec, packedSize, fusionInputs, type BuiltModel, type ModelSpec } from '@duet/models';
-import { syntheticBatch, type Trainer, type TrainSession } from '../workloads';
+import type { Trainer, TrainSession } from '../workloads';
+import { fixedBatchSession } from './train';
 
 const LABELS = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
 
@@ -72,48 +72,15 @@ export function duetModelTrainer(ctx: GpuContext): Trainer<ModelWorkload> {
     backend: ctx.adapter.name,
     async create(w: ModelWorkload): Promise<TrainSession> {
       const built = w.build(ctx, 1);
-      const model = built.module;
-      const optimizer = new Adam(model.parameters(), { lr: w.lr });
-      const batch = syntheticBatch(w);
-      const x = new Tensor(ctx, fromData(ctx, batch.x, [w.batch, ...w.input], 'bench.x'));
-      const labels = fromData(ctx, batch.labels, [w.batch], 'bench.labels');
-      model.train();
-      // One step: forward (dropout masks advance per call), backward, update; one submit, no readback.
-      const step = () => {
-        const scope = new Scope();
-        const loss = scope.run(() => crossEntropy(model.forward(x), labels));
-        optimizer.zeroGrad();
-        loss.backward();
-        optimizer.step();
-        scope.release();
-        ctx.flush();
+      built.module.train(); // dropout masks advance per step
+      // NOTE: the check's loss uses batch statistics (training mode) with dropout off: eval
+      // mode would use running statistics that a few steps barely move, and dropout would
+      // make the before/after comparison a draw of random masks.
+      const dropoutOff = () => {
+        for (const d of built.dropouts) d.eval();
+        return () => built.dropouts.forEach((d) => d.train());
       };
-      return {
-        async run(steps) {
-          for (let i = 0; i < steps; i++) step();
-          await ctx.sync();
-        },
-        // NOTE: the check's loss uses batch statistics (training mode) with dropout off: eval
-        // mode would use running statistics that a few steps barely move, and dropout would
-        // make the before/after comparison a draw of random masks.
-        async loss() {
-          for (const d of built.dropouts) d.eval();
-          const scope = new Scope();
-          try {
-            const loss = scope.run(() => noGrad(() => crossEntropy(model.forward(x), labels)));
-            return await loss.item();
-          } finally {
-            scope.release();
-            for (const d of built.dropouts) d.train();
-          }
-        },
-        dispose() {
-          model.free();
-          optimizer.free();
-          x.free();
-          free(ctx, labels);
-        },
-      };
+      return fixedBatchSession(ctx, w, built.module, new Adam(built.module.parameters(), { lr: w.lr }), dropoutOff);
     },
   };
 }

@@ -12,6 +12,7 @@
  *   added, for the fusion: the gate that makes image x gated audio most likely (fitAudioGate).
  * Pure TS, float64, no GPU.
  */
+import { sortedFrameRms } from '../preprocessing';
 import { checkRows, logRow, softmaxRow, type ProbRows } from './calibration';
 
 /** An image whose pixels (on [0, 1]) span less than this is blank: a page of one shade, no digit. */
@@ -36,8 +37,6 @@ export function clipHasSound(wave: ArrayLike<number>): boolean {
   return false;
 }
 
-/** Frames of the SNR estimate: 10 ms at 8 kHz. */
-const FRAME = 80;
 /** The SNR estimate never exceeds this (a digitally silent background would give infinity). */
 export const MAX_SNR_DB = 60;
 
@@ -45,19 +44,13 @@ export const MAX_SNR_DB = 60;
  * The clip's SNR as its frames show it: 20 log10 of the RMS of the loudest tenth of its 10 ms
  * frames over the RMS of the quietest tenth (speech peaks over background), capped at
  * MAX_SNR_DB. Computed on the clip as the model receives it (padded or cut). It needs no clean
- * reference, so it works on a user's recording; white noise at 0 dB over the whole clip reads
- * about 4 dB (the speech frames are louder than the clip's mean).
+ * reference, so it works on a user's recording; white noise at 0 dB over an FSDD clip padded to
+ * 1 s reads about 10 dB (the speech frames are louder than the clip's mean).
  */
 export function estimateSnrDb(wave: ArrayLike<number>): number {
-  const frames = Math.floor(wave.length / FRAME);
+  const rms = sortedFrameRms(wave);
+  const frames = rms.length;
   if (frames < 2) return MAX_SNR_DB;
-  const rms = new Float64Array(frames);
-  for (let f = 0; f < frames; f++) {
-    let sum = 0;
-    for (let i = f * FRAME; i < (f + 1) * FRAME; i++) sum += wave[i] * wave[i];
-    rms[f] = Math.sqrt(sum / FRAME);
-  }
-  rms.sort();
   const tenth = Math.max(1, Math.floor(frames / 10));
   const quiet = mean(rms.subarray(0, tenth));
   const loud = mean(rms.subarray(frames - tenth));
