@@ -104,6 +104,16 @@ export async function waitReady(page: Page): Promise<void> {
 }
 
 /** Requests that left the page's own origin. */
+/** Draws a 7 on the pad with the mouse: a top bar, then the stroke down to the left. */
+export async function drawSeven(page: Page): Promise<void> {
+  const box = (await page.locator('#pad').boundingBox())!;
+  await page.mouse.move(box.x + 60, box.y + 60);
+  await page.mouse.down();
+  await page.mouse.move(box.x + 220, box.y + 60, { steps: 8 });
+  await page.mouse.move(box.x + 120, box.y + 230, { steps: 12 });
+  await page.mouse.up();
+}
+
 export function foreignRequests(requests: readonly string[], url: string): string[] {
   const origin = new URL(url).origin;
   return requests.filter((r) => !r.startsWith('data:') && new URL(r).origin !== origin);

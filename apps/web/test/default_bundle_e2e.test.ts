@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeWav } from '@duet/data';
 import { resampledWav } from '../../cli/test/bundle_runs';
-import { buildAndServe, CHROMIUM, foreignRequests, openPage, waitReady, type OpenPage } from './browser';
+import { buildAndServe, CHROMIUM, drawSeven, foreignRequests, openPage, waitReady, type OpenPage } from './browser';
 
 const CLIP = resolve(__dirname, '../../../../shared/data/fsdd/recordings/7_theo_0.wav');
 const skip = (!existsSync(CHROMIUM) || !existsSync(CLIP)) && process.env.CI !== 'true';
@@ -43,12 +43,7 @@ describe.skipIf(skip)('the default bundle served with the page', () => {
     const { page, requests, problems, screenshot } = open;
     await waitReady(page);
     expect(await page.textContent('#model-status')).toBe('Model: late (mnist-cnn + audio-cnn, rule product) from model/.');
-    const box = (await page.locator('#pad').boundingBox())!;
-    await page.mouse.move(box.x + 60, box.y + 60);
-    await page.mouse.down();
-    await page.mouse.move(box.x + 220, box.y + 60, { steps: 8 });
-    await page.mouse.move(box.x + 120, box.y + 230, { steps: 12 });
-    await page.mouse.up();
+    await drawSeven(page);
     await page.waitForFunction(() => (window as any).duet.settled && (window as any).duet.prediction?.image != null, null, { timeout: 120_000 });
     await page.setInputFiles('#wav-input', wav);
     await page.waitForFunction(() => (window as any).duet.settled && (window as any).duet.prediction?.audio != null, null, { timeout: 120_000 });

@@ -19,7 +19,7 @@ import { acquireGpu } from '@duet/gpu/node';
 import { MemoryTuningStore } from '@duet/gpu';
 import { PNG } from 'pngjs';
 import { resampledWav, specOf, writeFusionRun } from '../../cli/test/bundle_runs';
-import { buildAndServe, CHROMIUM, foreignRequests, openPage, waitReady, type OpenPage } from './browser';
+import { buildAndServe, CHROMIUM, drawSeven, foreignRequests, openPage, waitReady, type OpenPage } from './browser';
 
 const CLI = resolve(__dirname, '../../cli');
 const CLIP = resolve(__dirname, '../../../../shared/data/fsdd/recordings/7_jackson_2.wav');
@@ -97,12 +97,7 @@ describe.skipIf(skip)('the page and duet predict on the same bundle and inputs',
     const { page, requests, problems, screenshot } = open;
     await waitReady(page);
     expect(await page.textContent('#model-status')).toMatch(/^Model: attention \(mnist-cnn \+ audio-cnn\) from model\/\.$/);
-    const box = (await page.locator('#pad').boundingBox())!;
-    await page.mouse.move(box.x + 60, box.y + 60);
-    await page.mouse.down();
-    await page.mouse.move(box.x + 220, box.y + 60, { steps: 8 });
-    await page.mouse.move(box.x + 120, box.y + 230, { steps: 12 });
-    await page.mouse.up();
+    await drawSeven(page);
     // The PNG the CLI reads is the page's own drawing, pixel for pixel.
     await page.waitForFunction(() => (window as any).duet.image !== null);
     const pad = await page.evaluate(() => {
