@@ -1,6 +1,7 @@
 export * from './array';
 export * from './op';
 export * from './registry';
+export * from './ops/band_normalize/index';
 export * from './ops/batch_norm2d/index';
 export * from './ops/binary/index';
 export * from './ops/check_finite/index';

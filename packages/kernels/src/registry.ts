@@ -4,6 +4,7 @@
  * under shaders/ is owned by exactly one op.
  */
 import type { OpDef } from './op';
+import { bandNormalizeOp } from './ops/band_normalize/index';
 import { batchNorm2dOp } from './ops/batch_norm2d/index';
 import { binaryOp } from './ops/binary/index';
 import { checkFiniteOp } from './ops/check_finite/index';
@@ -35,6 +36,7 @@ export const ops: readonly OpDef[] = [
   conv2dOp,
   maxPool2dOp,
   batchNorm2dOp,
+  bandNormalizeOp,
   optimOp,
   concatOp,
   sliceOp,

@@ -7,7 +7,7 @@
 import type { GpuContext } from '@duet/gpu';
 import { mean, noGrad, reshape, scale, Scope, sqrt, square, sub, div, add, Tensor } from '@duet/autograd';
 import { MelSpectrogram } from '@duet/dsp';
-import { reshape as reshapeArray, type GpuArray } from '@duet/kernels';
+import { bandNormalize, free, reshape as reshapeArray, type GpuArray } from '@duet/kernels';
 import { inputShape, type AudioPreprocessing, type InputStats } from './preprocessing';
 
 /** Added to the variance before the square root in per-utterance normalisation (silent clips). */
@@ -35,7 +35,7 @@ export class AudioFeaturizer {
     }
     const batch = clips.shape[0];
     const features = this.mel.forward(clips, this.pre.db ?? false); // (B, nMels, frames)
-    const out = this.pre.normalization === 'utterance' ? normalizeRows(this.ctx, features) : features;
+    const out = this.pre.normalization === 'utterance' ? normalizeRows(this.ctx, features) : this.pre.normalization === 'band' ? normalizedBands(this.ctx, features) : features;
     return reshapeArray(out, [batch, ...this.shape]);
   }
 
@@ -57,6 +57,13 @@ function normalizeRows(ctx: GpuContext, x: GpuArray): GpuArray {
   );
   scope.release();
   return reshapeArray(out.data, x.shape);
+}
+
+// x: (B, F, T) -> (B, F, T) per-band normalised; frees x
+function normalizedBands(ctx: GpuContext, x: GpuArray): GpuArray {
+  const out = bandNormalize(ctx, x);
+  free(ctx, x);
+  return out;
 }
 
 // x: (B, C, H, W) -> (B, C, H, W): (x - mean) / std, the identity for (0, 1)

@@ -33,14 +33,17 @@ export interface AudioPreprocessing {
   /**
    * 'dataset': subtract stats.mean and divide by stats.std at the model's input (the lab
    * subtracts the training-set mean, std 1); 'utterance': each clip's features are scaled to
-   * mean 0, std 1 on their own (robust to loudness and microphone), stats stay (0, 1).
+   * mean 0, std 1 on their own (robust to loudness), stats stay (0, 1); 'band': each mel band
+   * loses its own mean over the clip's frames, then the clip is scaled to std 1, padding left out
+   * and set to 0 (kernels' band_normalize: also removes a microphone's colouring), stats (0, 1).
    */
-  readonly normalization: 'dataset' | 'utterance';
+  readonly normalization: Normalization;
   /** Filled in from the training set before training ('dataset'), or (0, 1). */
   readonly stats: InputStats;
 }
 
 export type Padding = 'zeros' | 'noise-floor';
+export type Normalization = 'dataset' | 'utterance' | 'band';
 
 export interface ImagePreprocessing {
   readonly kind: 'image';

@@ -7,7 +7,7 @@
 import type { GpuContext } from '@duet/gpu';
 import { Rng } from '@duet/autograd';
 import { AudioCnn, AudioGru, labCnn, mnistCnn, type BuiltModel } from './architectures';
-import { audioPreprocessing, inputShape, type Padding, type Preprocessing } from './preprocessing';
+import { audioPreprocessing, inputShape, type Normalization, type Padding, type Preprocessing } from './preprocessing';
 import { formatProblem, parseJson, SchemaError } from '@duet/data';
 import { modelSpecSchema } from './spec_schema';
 
@@ -31,13 +31,19 @@ export interface Recipe {
   readonly augment: 'none' | 'mnist-affine' | 'wave' | 'wave+spec';
 }
 
+export interface PreprocessingOptions {
+  readonly samples?: number;
+  readonly padding?: Padding;
+  readonly normalization?: Normalization;
+}
+
 export interface ModelDef {
   readonly name: string;
   readonly task: Task;
   readonly description: string;
   readonly recipe: Recipe;
-  /** The preprocessing with its defaults; `samples` and `padding` override the clip length and its filling (audio). */
-  preprocessing(options?: { samples?: number; padding?: Padding }): Preprocessing;
+  /** The preprocessing with its defaults; `samples`, `padding` and `normalization` override the clip length, its filling and its normalisation (audio). */
+  preprocessing(options?: PreprocessingOptions): Preprocessing;
   build(ctx: GpuContext, input: readonly number[], rng: Rng): BuiltModel;
 }
 
@@ -47,10 +53,12 @@ const LAB_CNN: ModelDef = {
   task: 'audio',
   description: "the lab's CNN: 2 strided convs + linear on 128-mel dB (torchaudio defaults), training-set mean subtracted",
   recipe: { optimizer: 'sgd', lr: 0.001, momentum: 0.9, weightDecay: 0, batchSize: 32, dropLast: false, epochs: 30, schedule: 'none', augment: 'none' },
-  preprocessing: ({ samples = 48000, padding } = {}) =>
+  preprocessing: ({ samples = 48000, padding, normalization = 'dataset' } = {}) => {
+    if (normalization !== 'dataset') throw new ConfigError(`lab-cnn normalises with the training-set mean, as the lab does (asked: ${normalization})`);
     // NOTE: the lab keeps torchaudio's sample_rate 16000 for the filterbank although FSDD is
     // 8 kHz: the mel bands are placed as if the audio were 16 kHz. Reproduced on purpose.
-    audioPreprocessing({ sampleRate: 8000, samples, mel: {}, db: {}, normalization: 'dataset', padding }),
+    return audioPreprocessing({ sampleRate: 8000, samples, mel: {}, db: {}, normalization: 'dataset', padding });
+  },
   build: (ctx, input, rng) => labCnn(ctx, input, rng),
 };
 
@@ -60,15 +68,17 @@ const AUDIO_CNN: ModelDef = {
   task: 'audio',
   description: '4 conv blocks (BN, ReLU, max pool) + global pooling + dropout on 40-mel 8 kHz log-mels, per-utterance normalised',
   recipe: { optimizer: 'adam', lr: 0.003, momentum: 0, weightDecay: 0, batchSize: 32, dropLast: true, epochs: 30, schedule: 'cosine', augment: 'wave+spec' },
-  preprocessing: ({ samples = 8000, padding } = {}) =>
-    audioPreprocessing({
+  preprocessing: ({ samples = 8000, padding, normalization = 'utterance' } = {}) => {
+    if (normalization === 'dataset') throw new ConfigError('audio-cnn normalises each clip on its own (utterance or band), not with dataset statistics');
+    return audioPreprocessing({
       sampleRate: 8000,
       samples,
       padding,
       mel: { sampleRate: 8000, nFft: 256, hopLength: 80, nMels: 40, fMin: 20, fMax: 4000 },
       db: { topDb: 80 },
-      normalization: 'utterance',
-    }),
+      normalization,
+    });
+  },
   build: (ctx, input, rng) => {
     const module = new AudioCnn(ctx, input, rng, { channels: [16, 32, 64, 64], dropout: 0.3 });
     return { module, dropouts: [module.dropout] };

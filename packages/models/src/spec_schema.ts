@@ -51,7 +51,7 @@ const AUDIO: ObjectSchema = {
     padding: { type: 'string', enum: ['zeros', 'noise-floor'], optional: true },
     mel: MEL,
     db: DB,
-    normalization: { type: 'string', enum: ['dataset', 'utterance'] },
+    normalization: { type: 'string', enum: ['dataset', 'utterance', 'band'] },
     stats: STATS,
   },
 };

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { describeGpu, expectClose, itGpu, randomArray } from '@duet/gpu/testing';
+import { bandNormalizeReference } from '../../kernels/src/ops/band_normalize/reference';
 import { mean, noGrad, Rng, Tensor } from '@duet/autograd';
 import { fromData, toData } from '@duet/kernels';
 import { AudioFeaturizer, AudioGru, buildModel, getModel, inputShape, makeSpec, modelNames, noiseFloorRms, normalizePixels, padOrTrimInto, parseSpec, type AudioPreprocessing } from '../src/index';
@@ -72,6 +73,15 @@ describe('registry and specs', () => {
     const bad = { ...spec, preprocessing: { ...spec.preprocessing, padding: 'reflect' } };
     expect(() => parseSpec(JSON.stringify(bad), 'm.json')).toThrow(/padding/);
   });
+
+  it('model.json keeps per-band normalisation; lab-cnn keeps the dataset mean and audio-cnn refuses it', () => {
+    const def = getModel('audio-cnn');
+    const labels = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
+    const spec = makeSpec(def, def.preprocessing({ normalization: 'band' }), def.recipe, labels);
+    expect((parseSpec(JSON.stringify(spec), 'model.json').preprocessing as AudioPreprocessing).normalization).toBe('band');
+    expect(() => getModel('lab-cnn').preprocessing({ normalization: 'band' })).toThrow(/lab-cnn normalises with the training-set mean/);
+    expect(() => def.preprocessing({ normalization: 'dataset' })).toThrow(/not with dataset statistics/);
+  });
 });
 
 describeGpu('models on the GPU', (gpu) => {
@@ -127,6 +137,25 @@ describeGpu('models on the GPU', (gpu) => {
       expect(Math.abs(mean)).toBeLessThan(1e-4);
       expect(std).toBeCloseTo(1, 3);
     }
+    featurizer.dispose();
+  });
+
+  itGpu('per-band normalisation is band_normalize of the dB mel spectrogram: band means 0 over the speech, padding 0', async () => {
+    const ctx = gpu();
+    const pre = getModel('audio-cnn').preprocessing({ samples: 1600, normalization: 'band' }) as AudioPreprocessing;
+    const raw = new AudioFeaturizer(ctx, { ...pre, normalization: 'dataset' }); // the same dB features, not normalised
+    const featurizer = new AudioFeaturizer(ctx, pre);
+    // Two clips of 700 and 1200 samples zero-padded to 1600, the second louder.
+    const clips = new Float32Array(2 * 1600);
+    for (let i = 0; i < 700; i++) clips[i] = 0.1 * Math.sin(i * 0.3) + 0.02 * Math.cos(i * 1.7);
+    for (let i = 0; i < 1200; i++) clips[1600 + i] = 0.6 * Math.sin(i * 0.45) + 0.05 * Math.cos(i * 2.1);
+    const [, freq, time] = inputShape(pre);
+    const dB = await toData(ctx, raw.forward(fromData(ctx, clips, [2, 1600], 'clips')));
+    const values = await toData(ctx, featurizer.forward(fromData(ctx, clips, [2, 1600], 'clips')));
+    expectClose(values, bandNormalizeReference(dB, 2, freq, time), 1e-4, 1e-3, 'features');
+    // The padding is zero: the last frames lie wholly in the zeros after 700 samples (hop 80, window 256).
+    for (let f = 0; f < freq; f++) expect(values[f * time + time - 1]).toBe(0);
+    raw.dispose();
     featurizer.dispose();
   });
 });

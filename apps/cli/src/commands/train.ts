@@ -5,7 +5,7 @@
  * `--resume --out DIR` continues a stopped run from its checkpoint with the run's own config.
  */
 import { InvalidArgumentError, type Command } from 'commander';
-import { modelNames, type ModelSpec, type OptimizerName, type Padding, type Recipe } from '@duet/models';
+import { modelNames, type ModelSpec, type Normalization, type OptimizerName, type Padding, type Recipe } from '@duet/models';
 import type { SplitStrategy } from '@duet/data/node';
 import { CliError } from '../errors';
 import { addAdapterOption, withGpu } from '../gpu';
@@ -38,6 +38,7 @@ interface AudioOptions extends CommonOptions {
   testFraction?: number;
   padSamples?: number;
   padding?: Padding;
+  normalization?: Normalization;
   augment?: AudioAugment;
 }
 
@@ -127,6 +128,7 @@ export function registerTrain(program: Command): void {
     .option('--test-fraction <f>', 'share of recordings in the test set (--strategy random)', positive)
     .option('--pad-samples <n>', "zero-pad or cut every clip to n samples (default: the model's, 48000 for lab-cnn)", integer(1))
     .option('--padding <kind>', "what fills a clip shorter than the model's length: zeros (torch's pad, the lab's) or noise-floor (white noise at the clip's own background level) (default: the model's)", oneOf<Padding>(['zeros', 'noise-floor']))
+    .option('--normalization <kind>', "audio-cnn and audio-gru: utterance (each clip to mean 0, std 1) or band (each mel band to mean 0 over the clip's frames, padding left out: removes a microphone's colouring) (default: the model's)", oneOf<Normalization>(['utterance', 'band']))
     .option('--augment <kind>', "none, wave (random time shift, gain, noise and speed on the GPU) or wave+spec (and SpecAugment time and frequency masks) (default: the model's recipe)", oneOf<AudioAugment>(['none', 'wave', 'wave+spec']));
   commonOptions(audio, modelNames('audio'), 'lab-cnn').action((o: AudioOptions) =>
     runCommand(() =>
@@ -135,7 +137,7 @@ export function registerTrain(program: Command): void {
         const strategy = o.split ? undefined : (o.strategy ?? 'random');
         if (o.testFraction !== undefined && strategy !== 'random') throw new CliError('--test-fraction applies to --strategy random only');
         if (o.testSpeakers && strategy !== 'speaker') throw new CliError('--test-speakers applies to --strategy speaker only');
-        const spec = newSpec(o.model, 'audio', { ...recipeOverrides(o), augment: o.augment }, o.padSamples, o.padding);
+        const spec = newSpec(o.model, 'audio', { ...recipeOverrides(o), augment: o.augment }, { samples: o.padSamples, padding: o.padding, normalization: o.normalization });
         const audioDir = writeRunSplit(dir, o.audioDir ?? '', { split: o.split, strategy: o.strategy, testSpeakers: o.testSpeakers, testFraction: o.testFraction }, o.seed);
         const run: RunConfig = { task: 'audio', model: o.model, seed: o.seed, audioDir, limit: o.limit, testLimit: o.testLimit, memoryBudgetBytes: Math.round(o.memoryBudget * 2 ** 20) };
         return { run, spec };

@@ -10,7 +10,7 @@ import {
   findAudioCorpus, loadMnist, officialSplit, randomSplit, readSplitCsv, scanCorpus, speakerSplit, writeSplitCsv,
   type SplitStrategy,
 } from '@duet/data/node';
-import { AudioFeaturizer, getModel, makeSpec, type AudioPreprocessing, type ImagePreprocessing, type ModelSpec, type Padding, type Recipe } from '@duet/models';
+import { AudioFeaturizer, getModel, makeSpec, type AudioPreprocessing, type ImagePreprocessing, type ModelSpec, type PreprocessingOptions, type Recipe } from '@duet/models';
 import { CliError } from '../errors';
 import { AudioDataset, ImageDataset, pixelScale, type AudioItem, type Dataset } from './datasets';
 import { MNIST_AFFINE } from './image_augment';
@@ -57,12 +57,12 @@ function readRunSplit(dir: RunDir, root: string, limit?: number, testLimit?: num
 }
 
 /** The model spec of a new run: the registry's preprocessing and recipe with the user's overrides. */
-export function newSpec(model: string, task: 'audio' | 'image', overrides: Partial<Recipe>, samples?: number, padding?: Padding): ModelSpec {
+export function newSpec(model: string, task: 'audio' | 'image', overrides: Partial<Recipe>, preprocessing: PreprocessingOptions = {}): ModelSpec {
   const def = getModel(model);
   if (def.task !== task) throw new CliError(`--model ${model} is a model for ${def.task}, not ${task}`);
   const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
   const recipe: Recipe = { ...def.recipe, ...defined };
-  return makeSpec(def, def.preprocessing({ samples, padding }), recipe, LABELS);
+  return makeSpec(def, def.preprocessing(preprocessing), recipe, LABELS);
 }
 
 export interface Prepared {
