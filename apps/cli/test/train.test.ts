@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DUET, FSDD_DATA, haveFsdd, writeTinySplit } from './cli';
+import { loadMnist, reservedMnistValidation } from '@duet/data/node';
 
 const DATA = FSDD_DATA;
 const haveData = haveFsdd();
@@ -159,5 +160,18 @@ describe('duet train image', () => {
     expect(run.status).toBe(0);
     for (const f of ['metrics.jsonl', 'curves.png', 'confusion.png', 'model.safetensors', 'model.json', 'checkpoint.safetensors']) expect(existsSync(join(out, f)), f).toBe(true);
     expect(JSON.parse(readFileSync(join(out, 'model.json'), 'utf8'))).toMatchObject({ model: 'mnist-cnn', inputShape: [1, 28, 28], preprocessing: { kind: 'image' } });
+  }, 300_000);
+
+  it('--hold-out leaves out the MNIST images fusion keeps for validation with the same seed, and model.json says so', () => {
+    const out = tempDir();
+    const run = duet(['train', 'image', '--hold-out', '0.1', '--seed', '5', '--limit', '32', '--test-limit', '16', '--epochs', '1', '--batch-size', '16', '--out', out]);
+    expect(run.status).toBe(0);
+    const reserved = reservedMnistValidation(loadMnist('train').labels, 5, 0.1).length;
+    expect(reserved).toBeGreaterThan(5900); // a tenth of each digit's images, rounded up
+    expect(run.stderr).toContain(`held out: ${reserved} MNIST training images, those \`duet train fusion --seed 5\` pairs with validation clips (fraction 0.1)`);
+    expect(JSON.parse(readFileSync(join(out, 'model.json'), 'utf8')).heldOut).toEqual({ seed: 5, fraction: 0.1 });
+    const bad = duet(['train', 'image', '--hold-out', '1', '--out', tempDir()]);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/--hold-out <fraction>' argument '1' is invalid\. expected a fraction between 0 and 1 \(exclusive\)/);
   }, 300_000);
 });

@@ -27,4 +27,4 @@ export { checkValue, escapeControl, formatProblem, jsonDepth, parseJson, SchemaE
 export { batchCount, epochBatches, wavBatches, type EpochOptions, type WavBatch, type WavBatchOptions, type WavItem } from './batching';
 export { readTar, type TarEntry, type TarEntryType } from './tar';
 export { centreOfMass, MNIST_BOX, MNIST_SIZE, mnistStyle, type MnistStyle, type MnistStyleOptions, type RgbaImage } from './mnist_style';
-export { formatPairingCsv, formatPairingJson, pairDigits, parsePairingCsv, parsePairingJson, type MnistPart, type Pair, type PairClip, type Pairing, type PairingOptions, type PairSplit } from './pairing';
+export { formatPairingCsv, formatPairingJson, pairDigits, parsePairingCsv, parsePairingJson, reservedMnistValidation, type MnistPart, type Pair, type PairClip, type Pairing, type PairingOptions, type PairSplit } from './pairing';

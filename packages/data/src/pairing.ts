@@ -159,6 +159,20 @@ function digitPools(labels: ArrayLike<number>, seed: number, stream: number): nu
   return pools;
 }
 
+/**
+ * The MNIST train indices (ascending) that pairDigits with this seed and validation fraction
+ * reserves for validation pairs: per digit, the first `fraction` of its seeded pool (pairDigits
+ * takes more only when a digit has more validation clips than that, which FSDD never has). An
+ * image model trained without them (`duet train image --hold-out`) has never seen the images late
+ * fusion is fitted on, so the fit does not trust the image more than it deserves.
+ */
+export function reservedMnistValidation(trainLabels: ArrayLike<number>, seed: number, fraction: number): number[] {
+  if (!(fraction > 0 && fraction < 1)) throw new DataError(`hold-out fraction must be in (0, 1), got ${fraction}`);
+  return digitPools(trainLabels, checkSeed(seed), STREAM_MNIST_TRAIN)
+    .flatMap((pool) => pool.slice(0, Math.ceil(pool.length * fraction)))
+    .sort((a, b) => a - b);
+}
+
 /** k images per clip, taken in turn from the clip's digit pool (going round it). */
 function draw(clips: readonly PairClip[], pools: readonly number[][], k: number, split: PairSplit, mnistPart: MnistPart): Pair[] {
   const cursor = new Array<number>(10).fill(0);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DataError } from '../src/errors';
-import { formatPairingCsv, formatPairingJson, pairDigits, parsePairingCsv, parsePairingJson, type PairClip } from '../src/pairing';
+import { formatPairingCsv, formatPairingJson, pairDigits, parsePairingCsv, parsePairingJson, reservedMnistValidation, type PairClip } from '../src/pairing';
 import { officialSplit, speakerSplit, type SplitItem } from '../src/split';
 
 /** Speakers a-d, digits 0-3, repetitions 0-7. */
@@ -35,6 +35,13 @@ describe('pairDigits', () => {
     for (const p of pairing.pairs.filter((q) => q.split === 'train')) expect(reserved.has(p.mnistIndex)).toBe(false);
     const validationClips = new Set(pairing.pairs.filter((p) => p.split === 'validation').map((p) => p.audio));
     for (const p of pairing.pairs.filter((q) => q.split === 'train')) expect(validationClips.has(p.audio)).toBe(false);
+  });
+
+  it('reservedMnistValidation names the images the pairing keeps for validation, for that seed only', () => {
+    expect(reservedMnistValidation(mnist.train, 7, 0.25)).toEqual(pairing.mnistValidation);
+    expect(reservedMnistValidation(mnist.train, 8, 0.25)).not.toEqual(pairing.mnistValidation);
+    expect(reservedMnistValidation(mnist.train, 7, 0.1)).toHaveLength(4 * 4); // ceil(40 * 0.1) per digit
+    expect(() => reservedMnistValidation(mnist.train, 7, 1)).toThrow(DataError);
   });
 
   it('holds out validation clips per digit, or whole speakers', () => {

@@ -135,6 +135,17 @@ export interface ModelSpec {
   readonly labels: readonly string[];
   /** The recipe the weights were trained with (for the record; not needed to run the model). */
   readonly recipe: Recipe;
+  /** An image model trained without the MNIST images fusion keeps for validation (`duet train image --hold-out`). */
+  readonly heldOut?: HeldOutImages;
+}
+
+/**
+ * MNIST train images left out of an image model's training: those `duet train fusion --seed seed`
+ * pairs with validation clips at this validation fraction (reservedMnistValidation).
+ */
+export interface HeldOutImages {
+  readonly seed: number;
+  readonly fraction: number;
 }
 
 /** A model name or model.json Duet cannot use (the CLI reports it as bad input). */

@@ -89,6 +89,11 @@ export function modelSpecSchema(format: string, nullable = false): ObjectSchema 
       preprocessing: { type: 'tagged', key: 'kind', variants: { audio: AUDIO, image: IMAGE } },
       labels: { type: 'array', items: { type: 'string', minLength: 1, maxLength: 100 }, minItems: 2, maxItems: 1000 },
       recipe: RECIPE,
+      heldOut: {
+        type: 'object',
+        optional: true,
+        properties: { seed: { type: 'number', integer: true, min: 0, max: Number.MAX_SAFE_INTEGER }, fraction: { type: 'number', above: 0, max: 1 } },
+      },
     },
   };
 }

@@ -211,6 +211,13 @@ async function fitLate(ctx: GpuContext, dir: RunDir, run: RunFile, spec: FusionS
     log('warning: no validation pairs (too few training clips); fitting on the training pairs');
     pairs = pairsOf(pairing, 'train');
   }
+  const heldOut = image.spec.heldOut;
+  if (pairing.validationFraction > 0 && !(heldOut && heldOut.seed === pairing.seed && heldOut.fraction >= pairing.validationFraction)) {
+    log(
+      `warning: the image model trained on the MNIST images of the validation pairs the late fit uses, so the fit trusts the image more than it deserves; ` +
+        `train it with \`duet train image --hold-out ${pairing.validationFraction} --seed ${pairing.seed}\``,
+    );
+  }
   try {
     const probs = run.calibrateOn?.length
       ? await heldOutVoiceRows(ctx, run, dir.dir, image, [...pairs, ...pairsOf(pairing, 'train')])
@@ -273,10 +280,13 @@ async function heldOutVoiceRows(ctx: GpuContext, run: RunFile, out: string, imag
  */
 async function trainUnimodal(ctx: GpuContext, dir: RunDir, run: RunFile, task: 'image' | 'audio', spec: ModelSpec): Promise<number> {
   const sub = new RunDir(dir.path(task));
-  const unimodal: RunConfig = { task, model: spec.model, seed: run.seed, audioDir: run.audioDir, mnistDir: run.mnistDir, limit: run.limit, testLimit: run.testLimit, memoryBudgetBytes: run.memoryBudgetBytes };
-  log(`training the ${task} model (${spec.model}, ${spec.recipe.epochs} epochs) in ${sub.dir}`);
+  // The image model never sees the MNIST images the validation pairs use (the late fit's data).
+  const pairing = readPairing(dir.dir);
+  const trained: ModelSpec = task === 'image' && pairing.validationFraction > 0 ? { ...spec, heldOut: { seed: pairing.seed, fraction: pairing.validationFraction } } : spec;
+  const unimodal: RunConfig = { task, model: trained.model, seed: run.seed, audioDir: run.audioDir, mnistDir: run.mnistDir, limit: run.limit, testLimit: run.testLimit, memoryBudgetBytes: run.memoryBudgetBytes };
+  log(`training the ${task} model (${trained.model}, ${trained.recipe.epochs} epochs) in ${sub.dir}`);
   if (task === 'audio') writeRunSplit(sub, run.audioDir, { split: dir.dir }, run.seed);
-  const prepared = task === 'audio' ? await prepareAudio(ctx, sub, unimodal, spec, true, log) : prepareImage(ctx, unimodal, spec, log);
+  const prepared = task === 'audio' ? await prepareAudio(ctx, sub, unimodal, trained, true, log) : prepareImage(ctx, unimodal, trained, log);
   try {
     return await runSession({ ctx, dir: sub, run: unimodal, spec: prepared.spec, train: prepared.train, test: prepared.test, resume: false, log });
   } finally {

@@ -7,10 +7,10 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GpuContext } from '@duet/gpu';
 import {
-  findAudioCorpus, loadMnist, officialSplit, randomSplit, readSplitCsv, scanCorpus, speakerSplit, writeSplitCsv,
+  findAudioCorpus, loadMnist, officialSplit, randomSplit, readSplitCsv, reservedMnistValidation, scanCorpus, speakerSplit, writeSplitCsv,
   type SplitStrategy,
 } from '@duet/data/node';
-import { AudioFeaturizer, getModel, makeSpec, type AudioPreprocessing, type ImagePreprocessing, type ModelSpec, type PreprocessingOptions, type Recipe } from '@duet/models';
+import { AudioFeaturizer, getModel, makeSpec, type AudioPreprocessing, type HeldOutImages, type ImagePreprocessing, type ModelSpec, type PreprocessingOptions, type Recipe } from '@duet/models';
 import { CliError } from '../errors';
 import { AudioDataset, ImageDataset, pixelScale, type AudioItem, type Dataset } from './datasets';
 import { MNIST_AFFINE } from './image_augment';
@@ -110,13 +110,25 @@ export async function prepareAudio(ctx: GpuContext, dir: RunDir, run: RunConfig,
 }
 
 /** MNIST train (60k) and test (10k) sets, with the recipe's augmentation on the training batches. */
+/** MNIST train less the images fusion keeps for validation pairs (`duet train image --hold-out`). */
+function withoutHeldOut(m: { images: Uint8Array; labels: Uint8Array; rows: number; cols: number }, heldOut: HeldOutImages, log: (s: string) => void) {
+  const reserved = new Set(reservedMnistValidation(m.labels, heldOut.seed, heldOut.fraction));
+  const size = m.rows * m.cols;
+  const kept = Array.from({ length: m.labels.length }, (_, i) => i).filter((i) => !reserved.has(i));
+  const images = new Uint8Array(kept.length * size);
+  kept.forEach((i, k) => images.set(m.images.subarray(i * size, (i + 1) * size), k * size));
+  log(`held out: ${reserved.size} MNIST training images, those \`duet train fusion --seed ${heldOut.seed}\` pairs with validation clips (fraction ${heldOut.fraction})`);
+  return { images, labels: Uint8Array.from(kept, (i) => m.labels[i]) };
+}
+
 export function prepareImage(ctx: GpuContext, run: RunConfig, spec: ModelSpec, log: (s: string) => void): Prepared {
   const pre = spec.preprocessing as ImagePreprocessing;
   const take = (split: 'train' | 'test', n?: number) => {
     const m = loadMnist(split, run.mnistDir);
     if (m.rows !== pre.height || m.cols !== pre.width) throw new CliError(`${m.files.images}: images are ${m.rows} x ${m.cols}, the model takes ${pre.height} x ${pre.width}`);
-    const count = Math.min(m.count, n ?? m.count);
-    return { pixels: m.images.subarray(0, count * m.rows * m.cols), labels: m.labels.subarray(0, count) };
+    const { images, labels } = split === 'train' && spec.heldOut ? withoutHeldOut(m, spec.heldOut, log) : m;
+    const count = Math.min(labels.length, n ?? labels.length);
+    return { pixels: images.subarray(0, count * m.rows * m.cols), labels: labels.subarray(0, count) };
   };
   const trainData = take('train', run.limit);
   const testData = take('test', run.testLimit);
