@@ -6,8 +6,13 @@
 // Each gradOutput value is used CI_BLOCK times, each weight PX_BLOCK times.
 // Maths and determinism as backward_input.wgsl.
 // Bindings: gradOutput (B, Cout, H', W'), weight (Cout, Cin, kH, kW), gradInput (B, Cin, H, W).
-// Dispatch: x/y spread by dispatch1d over size = B*H*sW*ceil(ceil(W/sW)/PX_BLOCK) blocks;
-// z = ceil(Cin/CI_BLOCK) channel blocks. CI_BLOCK and PX_BLOCK are at most MAX_BLOCK.
+// Dispatch: x over size = B*ceil(ceil(W/sW)/PX_BLOCK) blocks (batch, column run) in workgroups of
+// WG; y = H*sW (input row ih, column phase r); z = ceil(Cin/CI_BLOCK) channel blocks.
+// CI_BLOCK and PX_BLOCK are at most MAX_BLOCK.
+// NOTE: (ih, r) and the channel block come from the workgroup id, so which taps hit an output is
+// the same for every invocation of a workgroup and the driver knows it: a CPU driver (lavapipe)
+// then branches over the taps that hit nothing instead of running all kH*kW of them under a
+// mask, and loads each weight once for its SIMD vector instead of once per invocation.
 override WG: u32 = 64u;
 override CI_BLOCK: u32 = 4u;
 override PX_BLOCK: u32 = 4u;
@@ -25,16 +30,16 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> gradInput: array<f32>;
 
 @compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let i = gid.x + gid.y * groups.x * WG;
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
+  let i = gid.x;
   if (i >= params.size) { return; }
   let sW = params.strideW;
   let blocksPerPhase = ((params.inWidth + sW - 1u) / sW + PX_BLOCK - 1u) / PX_BLOCK;
   let q0 = (i % blocksPerPhase) * PX_BLOCK;
-  let r = (i / blocksPerPhase) % sW;
-  let ih = (i / (blocksPerPhase * sW)) % params.inHeight;
-  let b = i / (blocksPerPhase * sW * params.inHeight);
-  let ci0 = gid.z * CI_BLOCK;
+  let b = i / blocksPerPhase;
+  let r = wid.y % sW;
+  let ih = wid.y / sW;
+  let ci0 = wid.z * CI_BLOCK;
   let plane = params.outHeight * params.outWidth;
   let taps = params.kernelH * params.kernelW;
   // Channels past Cin read channel Cin-1 (valid memory) and are never written.

@@ -4,7 +4,7 @@
  * shape, else `defaultConv2dVariant` (subgroup, else register, on CPU drivers; tiled elsewhere).
  * `subgroup` runs only where matmul's does (the `subgroups` feature with 8-wide subgroups).
  */
-import { dispatch1d, type GpuContext } from '@duet/gpu';
+import { dispatch1d, dispatchFor, type GpuContext } from '@duet/gpu';
 import forwardDirect from '@duet/shaders/conv2d/forward_direct.wgsl';
 import forwardRegister from '@duet/shaders/conv2d/forward_register.wgsl';
 import forwardSubgroup from '@duet/shaders/conv2d/forward_subgroup.wgsl';
@@ -73,8 +73,9 @@ export const DIRECTIONS: Readonly<Record<Conv2dDirection, DirectionSpec>> = {
     sources: { direct: backwardInputDirect, register: backwardInputRegister, subgroup: backwardInputSubgroup },
     items: (g) => g.batch * g.inChannels * g.inHeight * g.inWidth,
     rowLength: (g) => g.inWidth,
-    // Blocks hold columns of one phase iw mod sW (see backward_input_register.wgsl).
-    blocks: (g, _h, _w, inner) => g.batch * g.inHeight * g.strideW * Math.ceil(Math.ceil(g.inWidth / g.strideW) / inner),
+    // Blocks hold columns of one phase iw mod sW; grid y walks the (row, phase) pairs (see
+    // backward_input_register.wgsl), so x covers (batch, column run) only.
+    blocks: (g, _h, _w, inner) => g.batch * Math.ceil(Math.ceil(g.inWidth / g.strideW) / inner),
     channels: (g) => g.inChannels,
     channelOverride: 'CI_BLOCK',
     innerOverride: 'PX_BLOCK',
@@ -244,8 +245,12 @@ export function run(
     const size = spec.blocks(g, outH, outW, blocks.inner);
     const channelBlocks = Math.ceil(spec.channels(g) / blocks.channel);
     const kernel = ctx.kernel({ name, source, overrides: { WG: blocks.wg, [spec.channelOverride]: blocks.channel, [spec.innerOverride]: blocks.inner, ...flags } });
+    if (direction === 'backwardInput') {
+      ctx.dispatch(kernel, bindings, { ...base, size }, [dispatchFor(size, blocks.wg, maxGroups), g.inHeight * g.strideW, channelBlocks]);
+      return;
+    }
     const [gx, gy] = dispatch1d(size, blocks.wg, maxGroups);
-    if (direction !== 'backwardWeight') {
+    if (direction === 'forward') {
       ctx.dispatch(kernel, bindings, { ...base, size }, [gx, gy, channelBlocks]);
       return;
     }
