@@ -137,9 +137,17 @@ export function blocksFor(ctx: GpuContext, g: Conv2dGeometry, direction: Conv2dD
   const spec = DIRECTIONS[direction];
   const channel = channelBlock(spec.channels(g), direction === 'backwardWeight' ? 8 : 10);
   // With a tiny channel block (Cin = 1 on gradInput) a longer row amortises the per-tap work.
-  const inner = Math.min(direction === 'backwardInput' && channel < 4 ? 8 : 4, spec.rowLength(g, outWidthOf(g)));
+  let inner = Math.min(direction === 'backwardInput' && channel < 4 ? 8 : 4, spec.rowLength(g, outWidthOf(g)));
   // backwardWeight has few invocations (Cout*Cin*kH*kW / blocks): small workgroups spread them over the cores.
-  const wg = direction === 'backwardWeight' ? 8 : 64;
+  let wg = direction === 'backwardWeight' ? 8 : 64;
+  if (direction === 'backwardInput') {
+    // Runs of up to 8 columns of one phase, as even as can be (6 + 6, not 8 + 4): a CPU driver
+    // loads each weight once per run, so longer runs mean fewer loads. A workgroup covers one
+    // (row, phase), so its width follows the (batch, run) count, in whole SIMD vectors of 8.
+    const phaseColumns = Math.ceil(g.inWidth / g.strideW);
+    inner = Math.ceil(phaseColumns / Math.ceil(phaseColumns / 8));
+    wg = Math.min(64, 8 * Math.ceil((g.batch * Math.ceil(phaseColumns / inner)) / 8));
+  }
   const wgY = g.outChannels <= 16 ? 4 : g.outChannels <= 32 ? 8 : 16;
   const wgX = 16;
   const tileK = Math.min(16, Math.floor(ctx.limits.maxComputeWorkgroupStorageSize / (4 * 4 * (wgX + wgY))));
