@@ -1,19 +1,22 @@
 // conv2d backward to the input as an implicit GEMM with subgroup broadcasts (for lavapipe with
 // the `subgroups` feature; the scheme of shaders/matmul/subgroup.wgsl and forward_subgroup.wgsl):
 //   gradInput[ci, n] = sum_k weight[co, ci, kh, kw] * gradOutput[b, co, oh, ow]
-// rows ci = Cin, columns n = (b, ih, iw), k = (co, kh, kw), with oh = (ih + pH - kh*dH) / sH and
-// ow = (iw + pW - kw*dW) / sW where sH, sW divide the numerators and the result is in range
-// (zero otherwise). Correct for any stride; with stride > 1 most (column, tap) pairs receive
-// nothing and backward_input_register.wgsl, which skips them, may be faster (tuning decides).
-// Maths and determinism as backward_input.wgsl.
-// Each subgroup of 8 invocations computes 16 input channels x 32 consecutive columns; each
+// rows ci = Cin, columns n = (b, iw) of one input row ih and column phase iw mod sW, k = (co, kh,
+// kw), with oh = (ih + pH - kh*dH) / sH and ow = (iw + pW - kw*dW) / sW where sH, sW divide the
+// numerators and the result is in range (zero otherwise). Maths and determinism as
+// backward_input.wgsl.
+// As in backward_input_register.wgsl, the row ih and the phase come from the workgroup id, so the
+// taps that hit no output are skipped by a branch the whole workgroup takes (with stride 2, three
+// taps in four), and the columns of an invocation (iw = phase + q*sW for 4 consecutive q) take
+// their gradOutput values from 4 consecutive output columns.
+// Each subgroup of 8 invocations computes 16 input channels x 8 runs of 4 columns; each
 // invocation holds 16 channels x 4 columns in registers, loads its 4 gradOutput values and the
 // weights of channels ci0 + lane and ci0 + 8 + lane per (tap, co), and broadcasts the weights.
 // Bindings: gradOutput (B, Cout, H', W'), weight (Cout, Cin, kH, kW), gradInput (B, Cin, H, W).
-// Dispatch: x/y spread by dispatch1d over size = B*H*W columns in workgroups of 4*WG columns;
-// z = ceil(Cin / 16).
+// Dispatch: x over size = B*ceil(ceil(W/sW)/4) runs in workgroups of WG; y = H*sW (input row,
+// column phase); z = ceil(Cin / 16).
 // NOTE: needs subgroups of exactly 8 consecutive invocations; no early return (uniform control
-// flow for subgroupBroadcast): channels and columns past the end are clamped, never stored.
+// flow for subgroupBroadcast): channels and runs past the end are clamped, never stored.
 enable subgroups;
 
 override WG: u32 = 64u;
@@ -32,54 +35,47 @@ struct Params {
 @group(0) @binding(2) var<storage, read> weight: array<f32>;
 @group(0) @binding(3) var<storage, read_write> gradInput: array<f32>;
 
-// The output index a kernel offset maps input coordinate `i` to: (i + pad - offset) / stride
-// when that is a whole number in [0, extent), else -1.
-fn outIndex(i: u32, pad: u32, offset: u32, stride: u32, extent: u32) -> i32 {
-  let num = i32(i + pad) - i32(offset);
-  if (num < 0 || u32(num) % stride != 0u || u32(num) / stride >= extent) { return -1; }
-  return i32(u32(num) / stride);
-}
-
 @compute @workgroup_size(WG)
 fn main(
   @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) groups: vec3<u32>,
   @builtin(local_invocation_index) li: u32,
   @builtin(subgroup_invocation_id) lane: u32,
 ) {
-  let wgIndex = wid.x + wid.y * groups.x;
-  let col0 = (wgIndex * (WG / LANES) + li / LANES) * (LANES * 4u) + lane * 4u;
+  let sW = params.strideW;
+  let runs = ((params.inWidth + sW - 1u) / sW + 3u) / 4u;
+  let runIndex = wid.x * WG + li;
+  let at0 = min(runIndex, params.size - 1u);
+  let q0 = (at0 % runs) * 4u;
+  let b = at0 / runs;
+  let phase = wid.y % sW;
+  let ih = wid.y / sW;
   let row0 = wid.z * ROWS;
   let plane = params.outHeight * params.outWidth;
-  let inPlane = params.inHeight * params.inWidth;
   let taps = params.kernelH * params.kernelW;
-  // Each column's gradOutput image and input coordinates; columns past the end repeat the last.
-  var goImage: array<u32, 4>;
-  var ih: array<u32, 4>;
-  var iw: array<u32, 4>;
-  for (var j = 0u; j < 4u; j++) {
-    let n = min(col0 + j, params.size - 1u);
-    let pix = n % inPlane;
-    goImage[j] = (n / inPlane) * params.outChannels * plane;
-    ih[j] = pix / params.inWidth;
-    iw[j] = pix % params.inWidth;
-  }
+  let goImage = b * params.outChannels * plane;
   // weight[co, ci, tap] of channels row0 + lane and row0 + 8 + lane, at co = 0.
   let wLo = min(row0 + lane, params.inChannels - 1u) * taps;
   let wHi = min(row0 + LANES + lane, params.inChannels - 1u) * taps;
   let wCo = params.inChannels * taps;
-  // acc[r]: gradInput[row0 + r, col0 .. col0 + 3].
+  // acc[r]: gradInput[b, row0 + r, ih, phase + (q0 .. q0 + 3) * sW].
   var acc: array<vec4<f32>, ROWS>;
   for (var kh = 0u; kh < params.kernelH; kh++) {
+    let nh = i32(ih + params.padH) - i32(kh * params.dilationH);
+    if (nh < 0 || u32(nh) % params.strideH != 0u) { continue; }
+    let oh = u32(nh) / params.strideH;
+    if (oh >= params.outHeight) { continue; }
     for (var kw = 0u; kw < params.kernelW; kw++) {
+      // ow of column q is (phase + pW - kw*dW)/sW + q when sW divides the numerator, for every q.
+      let nw = i32(phase + params.padW) - i32(kw * params.dilationW);
+      if (((nw % i32(sW)) + i32(sW)) % i32(sW) != 0) { continue; }
+      let ow0 = nw / i32(sW) + i32(q0);
       // Offset of each column's gradOutput value in channel 0; no output: offset 0, value 0.
       var at: vec4<u32>;
       var hit: vec4<bool>;
       for (var j = 0u; j < 4u; j++) {
-        let oh = outIndex(ih[j], params.padH, kh * params.dilationH, params.strideH, params.outHeight);
-        let ow = outIndex(iw[j], params.padW, kw * params.dilationW, params.strideW, params.outWidth);
-        hit[j] = oh >= 0 && ow >= 0;
-        at[j] = select(0u, goImage[j] + u32(oh) * params.outWidth + u32(ow), hit[j]);
+        let ow = ow0 + i32(j);
+        hit[j] = ow >= 0 && ow < i32(params.outWidth);
+        at[j] = select(0u, goImage + oh * params.outWidth + u32(ow), hit[j]);
       }
       let tap = kh * params.kernelW + kw;
       for (var co = 0u; co < params.outChannels; co++) {
@@ -108,13 +104,16 @@ fn main(
       }
     }
   }
+  if (runIndex >= params.size) { return; }
+  let inPlane = params.inHeight * params.inWidth;
   for (var r = 0u; r < ROWS; r++) {
     let ci = row0 + r;
     if (ci >= params.inChannels) { break; }
+    let rowAt = ((b * params.inChannels + ci) * params.inHeight + ih) * params.inWidth;
     for (var j = 0u; j < 4u; j++) {
-      let n = col0 + j;
-      if (n >= params.size) { break; }
-      gradInput[((n / inPlane) * params.inChannels + ci) * inPlane + n % inPlane] = acc[r][j];
+      let iw = phase + (q0 + j) * sW;
+      if (iw >= params.inWidth) { break; }
+      gradInput[rowAt + iw] = acc[r][j];
     }
   }
 }

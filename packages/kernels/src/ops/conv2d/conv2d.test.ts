@@ -183,10 +183,12 @@ describeGpu('conv2d on the GPU', (gpu) => {
     if (ctx.adapter.name.includes('llvmpipe') && ctx.adapter.backend === 'vulkan') {
       expect(conv2dVariantAvailable(ctx, 'subgroup'), 'lavapipe has 8-wide subgroups').toBe(true);
     }
-    // gradInput keeps register blocks where the subgroup GEMM would waste most of its work.
+    // gradInput keeps register blocks where the subgroup GEMM would waste most of its work (few
+    // input channels); with stride > 1 both variants skip the taps that hit no output.
     if (ctx.adapter.isSoftware) {
       expect(defaultConv2dVariant(ctx, 'backwardInput', conv2dGeometry([2, 1, 9, 9], [8, 1, 3, 3]))).toBe('register');
-      expect(defaultConv2dVariant(ctx, 'backwardInput', conv2dGeometry([2, 16, 9, 9], [8, 16, 3, 3], { stride: [1, 2] }))).toBe('register');
+      const strided = defaultConv2dVariant(ctx, 'backwardInput', conv2dGeometry([2, 16, 9, 9], [8, 16, 3, 3], { stride: [1, 2] }));
+      expect(strided).toBe(conv2dVariantAvailable(ctx, 'subgroup') ? 'subgroup' : 'register');
     }
     if (conv2dVariantAvailable(ctx, 'subgroup')) return;
     const x = fromData(ctx, new Float32Array(16), c.x, 'x');

@@ -81,7 +81,8 @@ export const DIRECTIONS: Readonly<Record<Conv2dDirection, DirectionSpec>> = {
     innerOverride: 'PX_BLOCK',
     gemmColumns: () => 0,
     subgroupRows: (g) => g.inChannels,
-    subgroupColumns: (g) => g.batch * g.inHeight * g.inWidth,
+    // Runs of 4 columns of one phase; grid y walks the (row, phase) pairs (backward_input_subgroup.wgsl).
+    subgroupColumns: (g) => g.batch * Math.ceil(Math.ceil(g.inWidth / g.strideW) / 4),
   },
   backwardWeight: {
     sources: { direct: backwardWeightDirect, register: backwardWeightRegister, tiled: backwardWeightTiled, subgroup: backwardWeightSubgroup },
@@ -141,11 +142,13 @@ export function blocksFor(ctx: GpuContext, g: Conv2dGeometry, direction: Conv2dD
   // backwardWeight has few invocations (Cout*Cin*kH*kW / blocks): small workgroups spread them over the cores.
   let wg = direction === 'backwardWeight' ? 8 : 64;
   if (direction === 'backwardInput') {
-    // Runs of up to 8 columns of one phase, as even as can be (6 + 6, not 8 + 4): a CPU driver
-    // loads each weight once per run, so longer runs mean fewer loads. A workgroup covers one
+    // Runs of up to 8 columns of one phase (4 at stride 1 with a full channel block, as measured
+    // before), as even as can be (6 + 6, not 8 + 4): a CPU driver loads each weight once per
+    // run, so longer runs mean fewer loads. A workgroup covers one
     // (row, phase), so its width follows the (batch, run) count, in whole SIMD vectors of 8.
     const phaseColumns = Math.ceil(g.inWidth / g.strideW);
-    inner = Math.ceil(phaseColumns / Math.ceil(phaseColumns / 8));
+    const longest = channel < 4 || g.strideW > 1 ? 8 : 4;
+    inner = Math.ceil(phaseColumns / Math.ceil(phaseColumns / longest));
     wg = Math.min(64, 8 * Math.ceil((g.batch * Math.ceil(phaseColumns / inner)) / 8));
   }
   const wgY = g.outChannels <= 16 ? 4 : g.outChannels <= 32 ? 8 : 16;
@@ -185,12 +188,13 @@ export function availableConv2dVariants<D extends Conv2dDirection>(ctx: GpuConte
  * Untuned default: on CPU drivers (barriers are expensive there) subgroup broadcasts where they
  * can run, else register blocks; tiled elsewhere. Given the layer `g`, gradInput keeps register
  * blocks where the subgroup GEMM wastes most of its work: under 8 input channels (its blocks
- * are 16 channels) or stride > 1 (most taps hit no output). Measured on lavapipe with
- * benchmarks/conv2d_gflops.ts: subgroup 1.2-5x register elsewhere, 0.1-0.8x in those cases.
+ * are 16 channels). Measured on lavapipe with benchmarks/conv2d_gflops.ts: subgroup 1.2-5x
+ * register elsewhere, 0.1-0.8x there; with stride 2 (lab-cnn's conv2, 10 channels) 1.6x since
+ * both skip the taps that hit no output.
  */
 export function defaultConv2dVariant<D extends Conv2dDirection>(ctx: GpuContext, direction: D, g?: Conv2dGeometry): Conv2dVariantOf<D> {
   if (ctx.adapter.isSoftware) {
-    const wasteful = direction === 'backwardInput' && g !== undefined && (g.inChannels < 8 || g.strideH > 1 || g.strideW > 1);
+    const wasteful = direction === 'backwardInput' && g !== undefined && g.inChannels < 8;
     return (conv2dVariantAvailable(ctx, 'subgroup') && !wasteful ? 'subgroup' : 'register') as Conv2dVariantOf<D>;
   }
   return (direction === 'backwardInput' ? 'register' : 'tiled') as Conv2dVariantOf<D>;
@@ -286,8 +290,8 @@ export function run(
 
 /**
  * The subgroup variant: an implicit GEMM whose workgroups cover 16 rows x 4*WG columns. WG is 64
- * (8 subgroups side by side along the columns) for forward and gradInput, whose columns are
- * pixels (many); 8 for gradWeight, whose columns are the Cin*kH*kW taps (few), and whose
+ * (8 subgroups side by side along the columns) for forward, whose columns are pixels (many); for
+ * gradInput as many runs as one (row, phase) has, up to 64; 8 for gradWeight, whose columns are the Cin*kH*kW taps (few), and whose
  * reduction over the batch is split until about minWorkgroups(ctx) workgroups run.
  */
 function runSubgroup(
@@ -302,9 +306,16 @@ function runSubgroup(
   const outH = outHeightOf(g);
   const outW = outWidthOf(g);
   const base = { ...g, outHeight: outH, outWidth: outW };
-  const WG = direction === 'backwardWeight' ? 8 : 64;
   const size = spec.subgroupColumns(g, outH, outW);
   const rowBlocks = Math.ceil(spec.subgroupRows(g) / 16);
+  if (direction === 'backwardInput') {
+    // One invocation per run of a (row, phase); workgroups no wider than that, in whole subgroups.
+    const WG = Math.min(64, 8 * Math.ceil(size / 8));
+    const kernel = ctx.kernel({ name: `conv2d/${direction}_subgroup`, source, overrides: { WG } });
+    ctx.dispatch(kernel, bindings, { ...base, size }, [dispatchFor(size, WG, ctx.limits.maxComputeWorkgroupsPerDimension), g.inHeight * g.strideW, rowBlocks]);
+    return;
+  }
+  const WG = direction === 'backwardWeight' ? 8 : 64;
   const [gx, gy] = dispatch1d(size, 4 * WG, ctx.limits.maxComputeWorkgroupsPerDimension);
   const kernel = ctx.kernel({ name: `conv2d/${direction}_subgroup`, source, overrides: { WG, ...flags } });
   if (direction !== 'backwardWeight') {
