@@ -320,7 +320,7 @@ function runSubgroup(
   // Forward puts the channel loop outside the taps for one input channel, where the inner loop
   // would run once per tap (lavapipe, lab-cnn's 1->10 7x7: 1.3-2.1x in five A/B runs; the MNIST
   // CNN's 1->32 3x3: even). With 10 or 32 channels, channels outside was even or slower.
-  const order = direction === 'forward' ? { CI_OUTER: g.inChannels === 1 ? 1 : 0 } : {};
+  const order: Record<string, number> = direction === 'forward' ? { CI_OUTER: g.inChannels === 1 ? 1 : 0 } : {};
   const kernel = ctx.kernel({ name: `conv2d/${direction}_subgroup`, source, overrides: { WG, ...flags, ...order } });
   if (direction !== 'backwardWeight') {
     ctx.dispatch(kernel, bindings, { ...base, size }, [gx, gy, rowBlocks]);
