@@ -8,7 +8,7 @@ import biasBackwardSource from '@duet/shaders/matmul/bias_backward.wgsl';
 import { empty, free, zeros, type GpuArray } from '../../array';
 import type { OpDef } from '../../op';
 import { unaryBackward } from '../unary/index';
-import { chooseMatmulVariant, matmulTuningKey, matmulVariantAvailable, matmulVariantFor, VARIANT_CONFIGS, type MatmulShape, type MatmulVariant } from './variants';
+import { chooseMatmulVariant, matmulTuningKey, matmulVariantAvailable, matmulVariantFor, VARIANT_CONFIGS, type MatmulShape, type MatmulVariant, type VariantConfig } from './variants';
 
 export * from './variants';
 
@@ -66,7 +66,7 @@ export function matmul(ctx: GpuContext, a: GpuArray, b: GpuArray, options: Matmu
   if (!matmulVariantAvailable(ctx, variant)) {
     throw new Error(`matmul: variant '${variant}' cannot run on ${ctx.adapter.name} (it needs the subgroups feature with 8-wide subgroups)`);
   }
-  const config = VARIANT_CONFIGS[variant];
+  const config = narrowed(VARIANT_CONFIGS[variant], variant, m, n, batch);
   const kernel = ctx.kernel({
     name: `matmul/${variant}`,
     source: config.source,
@@ -84,6 +84,16 @@ export function matmul(ctx: GpuContext, a: GpuArray, b: GpuArray, options: Matmu
   // NOTE: without a bias the `bias` binding still needs a buffer; a is read-only too, so it serves.
   ctx.dispatch(kernel, { a: a.buffer, b: b.buffer, bias: (bias ?? a).buffer, c: c.buffer }, { m, n, k }, grid);
   return c;
+}
+
+/**
+ * The subgroup variant with one subgroup per workgroup when c has too few blocks to give every
+ * core one: a CPU driver runs a workgroup on one thread, so lab-cnn's Linear(760, 10) at batch 32
+ * (two 16-row blocks, one column block) ran on one core in one workgroup of 64 invocations.
+ */
+function narrowed(config: VariantConfig, variant: MatmulVariant, m: number, n: number, batch: number): VariantConfig {
+  if (variant !== 'subgroup' || Math.ceil(n / config.cover[0]) * Math.ceil(m / config.cover[1]) * batch >= 4) return config;
+  return { ...config, overrides: { ...config.overrides, WG: 8 }, cover: [config.cover[0], 16] };
 }
 
 function fillWithBias(ctx: GpuContext, c: GpuArray, shape: Required<MatmulShape>, bias: GpuArray | undefined, activation: MatmulActivation): GpuArray {
