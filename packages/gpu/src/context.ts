@@ -83,6 +83,11 @@ export class GpuContext {
   private disposed = false;
   private submits = 0;
   private readonly untuned = new Map<string, () => Promise<unknown>>();
+  /** See GpuFlags.bindGroupCacheSize; the uniform buffers of cached entries belong to the cache. */
+  private readonly bindGroups = new Map<string, GPUBindGroup>();
+  private readonly cachedUniforms: GPUBuffer[] = [];
+  private readonly bufferIds = new WeakMap<GPUBuffer, number>();
+  private nextBufferId = 1;
 
   constructor(
     readonly device: GPUDevice,
@@ -167,27 +172,39 @@ export class GpuContext {
     if (x === 0 || y === 0 || z === 0) return;
     // Opening the encoder first also opens its error scopes, so bind group errors land in them.
     this.commandEncoder();
-    const entries: GPUBindGroupEntry[] = [];
+    const key = this.bindGroupKey(kernel, bindings, params);
+    let bindGroup = key === null ? undefined : this.bindGroups.get(key);
+    const cache = key !== null && !bindGroup && this.bindGroups.size < this.flags.bindGroupCacheSize;
     let uniform: GPUBuffer | null = null;
-    for (const info of kernel.reflection.bindings.values()) {
-      if (info.kind === 'uniform') {
-        if (!params) throw new Error(`kernel '${kernel.name}' needs params`);
-        const image = packUniform(kernel.name, kernel.reflection.params!, params);
-        uniform = this.pool.acquire(image.byteLength, BufferUsage.UNIFORM | BufferUsage.COPY_DST, `${kernel.name}.params`);
-        this.device.queue.writeBuffer(uniform, 0, image);
-        entries.push({ binding: info.binding, resource: { buffer: uniform } });
-        continue;
-      }
-      const bound = bindings[info.name];
-      if (!bound) throw new Error(`kernel '${kernel.name}': no buffer bound to '${info.name}'`);
-      const resource = 'buffer' in bound ? bound : { buffer: bound };
-      entries.push({ binding: info.binding, resource });
-    }
-    for (const name of Object.keys(bindings)) {
-      if (!kernel.reflection.bindings.has(name)) throw new Error(`kernel '${kernel.name}' has no binding '${name}'`);
-    }
     if (this.flags.debugErrorScopes) this.device.pushErrorScope('validation');
-    const bindGroup = this.device.createBindGroup({ label: kernel.name, layout: kernel.layout, entries });
+    if (!bindGroup) {
+      const entries: GPUBindGroupEntry[] = [];
+      for (const info of kernel.reflection.bindings.values()) {
+        if (info.kind === 'uniform') {
+          if (!params) throw new Error(`kernel '${kernel.name}' needs params`);
+          const image = packUniform(kernel.name, kernel.reflection.params!, params);
+          const usage = BufferUsage.UNIFORM | BufferUsage.COPY_DST;
+          // A cached entry keeps its uniform (written once); otherwise it goes back to the pool.
+          uniform = cache ? this.device.createBuffer({ size: this.pool.sizeClass(image.byteLength), usage, label: `${kernel.name}.params` }) : this.pool.acquire(image.byteLength, usage, `${kernel.name}.params`);
+          if (cache) this.cachedUniforms.push(uniform);
+          this.device.queue.writeBuffer(uniform, 0, image);
+          entries.push({ binding: info.binding, resource: { buffer: uniform } });
+          continue;
+        }
+        const bound = bindings[info.name];
+        if (!bound) throw new Error(`kernel '${kernel.name}': no buffer bound to '${info.name}'`);
+        const resource = 'buffer' in bound ? bound : { buffer: bound };
+        entries.push({ binding: info.binding, resource });
+      }
+      for (const name of Object.keys(bindings)) {
+        if (!kernel.reflection.bindings.has(name)) throw new Error(`kernel '${kernel.name}' has no binding '${name}'`);
+      }
+      bindGroup = this.device.createBindGroup({ label: kernel.name, layout: kernel.layout, entries });
+      if (cache) {
+        this.bindGroups.set(key, bindGroup);
+        uniform = null;
+      }
+    }
     const pass = this.computePass();
     pass.setPipeline(kernel.pipeline);
     pass.setBindGroup(0, bindGroup);
@@ -197,6 +214,24 @@ export class GpuContext {
     this.kernelsInSegment.add(kernel.name);
     this.dispatchesInSegment++;
     if (this.flags.maxDispatchesPerSubmit > 0 && this.dispatchesInSegment >= this.flags.maxDispatchesPerSubmit) this.flush();
+  }
+
+  /**
+   * What a bind group of `kernel` is made of: its pipeline, each named buffer (identity, offset,
+   * size) and the params values. Null when the cache is off. A pooled buffer keeps its identity
+   * when reused, so the next step's dispatches find this step's bind groups.
+   */
+  private bindGroupKey(kernel: Kernel, bindings: Readonly<Record<string, Binding>>, params: ParamValues | null): string | null {
+    if (this.flags.bindGroupCacheSize <= 0) return null;
+    let key = kernel.key;
+    for (const name in bindings) {
+      const bound = bindings[name];
+      const buffer = 'buffer' in bound ? bound.buffer : bound;
+      let id = this.bufferIds.get(buffer);
+      if (id === undefined) this.bufferIds.set(buffer, (id = this.nextBufferId++));
+      key += 'buffer' in bound ? `|${name}=${id}@${bound.offset ?? 0}+${bound.size ?? ''}` : `|${name}=${id}`;
+    }
+    return params ? `${key}|${JSON.stringify(params)}` : key;
   }
 
   /** A storage buffer of at least `byteLength` bytes from the pool. */
@@ -374,6 +409,9 @@ export class GpuContext {
     this.encoder = null;
     this.pass = null;
     this.pool.destroy();
+    for (const buffer of this.cachedUniforms) buffer.destroy();
+    this.cachedUniforms.length = 0;
+    this.bindGroups.clear();
     this.pipelines.clear();
     this.modules.clear();
     this.device.destroy();

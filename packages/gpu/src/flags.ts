@@ -19,6 +19,12 @@ export interface GpuFlags {
   maxPooledBytes: number;
   /** Timed repetitions per candidate when the runtime picks a kernel variant for an adapter. */
   tuneRepetitions: number;
+  /**
+   * Bind groups (with their params uniform) remembered by kernel, buffers and params values, so
+   * a training step that repeats the last one's dispatches creates and writes nothing. Entries
+   * past this many are not remembered; 0 turns the cache off.
+   */
+  bindGroupCacheSize: number;
 }
 
 export const defaultFlags: Readonly<GpuFlags> = Object.freeze({
@@ -27,4 +33,5 @@ export const defaultFlags: Readonly<GpuFlags> = Object.freeze({
   bufferSizeQuantum: 16,
   maxPooledBytes: 1 << 30,
   tuneRepetitions: 3,
+  bindGroupCacheSize: 4096,
 });

@@ -37,6 +37,36 @@ describeGpu('GpuContext', (gpu) => {
     ctx.release(y);
   });
 
+  itGpu('reuses a bind group only for the same kernel, buffers and params values', async () => {
+    const ctx = gpu();
+    const n = 37;
+    const data = Float32Array.from({ length: n }, (_, i) => i - 18);
+    const x = ctx.upload(data, 'x');
+    const y = ctx.createBuffer(n * 4, 'y');
+    const kernel = ctx.kernel({ name: 'test/scale', source: SCALE });
+    const device = ctx.device as GPUDevice & { createBindGroup: GPUDevice['createBindGroup'] };
+    const create = device.createBindGroup.bind(device);
+    let created = 0;
+    device.createBindGroup = (descriptor) => (created++, create(descriptor));
+    try {
+      for (const alpha of [2, 2, -3, 2]) {
+        ctx.dispatch(kernel, { x, y }, { size: n, alpha }, dispatch1d(n, 64));
+        expectClose(await ctx.readFloat32(y, n), data.map((v) => alpha * v), 0, 0);
+      }
+      // alpha 2 (remembered, then found twice) and alpha -3: two bind groups for four dispatches.
+      expect(created).toBe(2);
+      const other = ctx.createBuffer(n * 4, 'other');
+      ctx.dispatch(kernel, { x, y: other }, { size: n, alpha: 2 }, dispatch1d(n, 64));
+      expect(created).toBe(3);
+      expectClose(await ctx.readFloat32(other, n), data.map((v) => 2 * v), 0, 0);
+      ctx.release(other);
+    } finally {
+      device.createBindGroup = create;
+    }
+    ctx.release(x);
+    ctx.release(y);
+  });
+
   itGpu('caches pipelines by name and override values', () => {
     const ctx = gpu();
     const a = ctx.kernel({ name: 'test/scale', source: SCALE, overrides: { WG: 64 } });
