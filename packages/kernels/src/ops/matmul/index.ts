@@ -87,13 +87,18 @@ export function matmul(ctx: GpuContext, a: GpuArray, b: GpuArray, options: Matmu
 }
 
 /**
- * The subgroup variant with one subgroup per workgroup when c has too few blocks to give every
- * core one: a CPU driver runs a workgroup on one thread, so lab-cnn's Linear(760, 10) at batch 32
- * (two 16-row blocks, one column block) ran on one core in one workgroup of 64 invocations.
+ * The subgroup variant's workgroup (2*WG rows of c) sized to c: no taller than M, whose rows past
+ * the end a workgroup still computes (the MNIST CNN's dense layers at batch 64 left half of each
+ * 128-row workgroup idle), and one subgroup per workgroup when c has fewer than 4 blocks, so a
+ * CPU driver, which runs a workgroup on one thread, spreads them over its threads (lab-cnn's
+ * Linear(760, 10) at batch 32 ran on one core in one workgroup).
  */
 function narrowed(config: VariantConfig, variant: MatmulVariant, m: number, n: number, batch: number): VariantConfig {
-  if (variant !== 'subgroup' || Math.ceil(n / config.cover[0]) * Math.ceil(m / config.cover[1]) * batch >= 4) return config;
-  return { ...config, overrides: { ...config.overrides, WG: 8 }, cover: [config.cover[0], 16] };
+  if (variant !== 'subgroup') return config;
+  let wg = Math.min(config.overrides.WG, 8 * Math.ceil(m / 16));
+  if (Math.ceil(n / config.cover[0]) * Math.ceil(m / (2 * wg)) * batch < 4) wg = 8;
+  if (wg === config.overrides.WG) return config;
+  return { ...config, overrides: { ...config.overrides, WG: wg }, cover: [config.cover[0], 2 * wg] };
 }
 
 function fillWithBias(ctx: GpuContext, c: GpuArray, shape: Required<MatmulShape>, bias: GpuArray | undefined, activation: MatmulActivation): GpuArray {
