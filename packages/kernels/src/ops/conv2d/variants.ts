@@ -142,10 +142,10 @@ export function blocksFor(ctx: GpuContext, g: Conv2dGeometry, direction: Conv2dD
   // backwardWeight has few invocations (Cout*Cin*kH*kW / blocks): small workgroups spread them over the cores.
   let wg = direction === 'backwardWeight' ? 8 : 64;
   if (direction === 'backwardInput') {
-    // Runs of up to 8 columns of one phase (4 at stride 1 with a full channel block, as measured
-    // before), as even as can be (6 + 6, not 8 + 4): a CPU driver loads each weight once per
-    // run, so longer runs mean fewer loads. A workgroup covers one
-    // (row, phase), so its width follows the (batch, run) count, in whole SIMD vectors of 8.
+    // Runs of up to 8 columns of one phase (4 at stride 1 with a full channel block, as
+    // measured before), as even as can be (6 + 6, not 8 + 4): a CPU driver loads each weight
+    // once per run, so longer runs mean fewer loads. A workgroup covers one (row, phase), so its
+    // width follows the (batch, run) count, in whole SIMD vectors of 8.
     const phaseColumns = Math.ceil(g.inWidth / g.strideW);
     const longest = channel < 4 || g.strideW > 1 ? 8 : 4;
     inner = Math.ceil(phaseColumns / Math.ceil(phaseColumns / longest));
@@ -189,8 +189,9 @@ export function availableConv2dVariants<D extends Conv2dDirection>(ctx: GpuConte
  * can run, else register blocks; tiled elsewhere. Given the layer `g`, gradInput keeps register
  * blocks where the subgroup GEMM wastes most of its work: under 8 input channels (its blocks
  * are 16 channels). Measured on lavapipe with benchmarks/conv2d_gflops.ts: subgroup 1.2-5x
- * register elsewhere, 0.1-0.8x there; with stride 2 (lab-cnn's conv2, 10 channels) 1.6x since
- * both skip the taps that hit no output.
+ * register elsewhere, 0.1-0.8x there. With stride 2 both skip the taps that hit no output; on
+ * lab-cnn's conv2 (10 channels) subgroup loads 6 values per 64 multiply-adds where register
+ * loads 16 per 60, and took 0.6-1.4x register's time (median 0.8, six runs) on a loaded lavapipe.
  */
 export function defaultConv2dVariant<D extends Conv2dDirection>(ctx: GpuContext, direction: D, g?: Conv2dGeometry): Conv2dVariantOf<D> {
   if (ctx.adapter.isSoftware) {
@@ -291,8 +292,9 @@ export function run(
 /**
  * The subgroup variant: an implicit GEMM whose workgroups cover 16 rows x 4*WG columns. WG is 64
  * (8 subgroups side by side along the columns) for forward, whose columns are pixels (many); for
- * gradInput as many runs as one (row, phase) has, up to 64; 8 for gradWeight, whose columns are the Cin*kH*kW taps (few), and whose
- * reduction over the batch is split until about minWorkgroups(ctx) workgroups run.
+ * gradInput as many runs as one (row, phase) has, up to 64; 8 for gradWeight, whose columns are
+ * the Cin*kH*kW taps (few), and whose reduction over the batch is split until about
+ * minWorkgroups(ctx) workgroups run.
  */
 function runSubgroup(
   ctx: GpuContext,
