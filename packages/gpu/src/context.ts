@@ -85,6 +85,8 @@ export class GpuContext {
   private readonly untuned = new Map<string, () => Promise<unknown>>();
   /** See GpuFlags.bindGroupCacheSize; the uniform buffers of cached entries belong to the cache. */
   private readonly bindGroups = new Map<string, GPUBindGroup>();
+  /** Keys dispatched once: an entry is cached at its second dispatch (see dispatch()). */
+  private readonly seenKeys = new Set<string>();
   private readonly cachedUniforms: GPUBuffer[] = [];
   private readonly bufferIds = new WeakMap<GPUBuffer, number>();
   private nextBufferId = 1;
@@ -174,7 +176,13 @@ export class GpuContext {
     this.commandEncoder();
     const key = this.bindGroupKey(kernel, bindings, params);
     let bindGroup = key === null ? undefined : this.bindGroups.get(key);
-    const cache = key !== null && !bindGroup && this.bindGroups.size < this.flags.bindGroupCacheSize;
+    // Only keys seen before are cached: params that change every step (Adam's step count, a
+    // dropout seed, a scheduled learning rate) would otherwise fill the cache with one-offs.
+    const cache = key !== null && !bindGroup && this.bindGroups.size < this.flags.bindGroupCacheSize && this.seenKeys.has(key);
+    if (key !== null && !bindGroup && !cache) {
+      if (this.seenKeys.size >= 4 * this.flags.bindGroupCacheSize) this.seenKeys.clear();
+      this.seenKeys.add(key);
+    }
     let uniform: GPUBuffer | null = null;
     if (this.flags.debugErrorScopes) this.device.pushErrorScope('validation');
     if (!bindGroup) {
@@ -412,6 +420,7 @@ export class GpuContext {
     for (const buffer of this.cachedUniforms) buffer.destroy();
     this.cachedUniforms.length = 0;
     this.bindGroups.clear();
+    this.seenKeys.clear();
     this.pipelines.clear();
     this.modules.clear();
     this.device.destroy();

@@ -21,8 +21,9 @@ export interface GpuFlags {
   tuneRepetitions: number;
   /**
    * Bind groups (with their params uniform) remembered by kernel, buffers and params values, so
-   * a training step that repeats the last one's dispatches creates and writes nothing. Entries
-   * past this many are not remembered; 0 turns the cache off.
+   * a training step that repeats the last one's dispatches creates and writes nothing. A
+   * combination is remembered the second time it is dispatched; entries past this many are not
+   * remembered; 0 turns the cache off.
    */
   bindGroupCacheSize: number;
 }

@@ -49,15 +49,19 @@ describeGpu('GpuContext', (gpu) => {
     let created = 0;
     device.createBindGroup = (descriptor) => (created++, create(descriptor));
     try {
-      for (const alpha of [2, 2, -3, 2]) {
+      // A combination is remembered at its second dispatch: alpha 2 makes a bind group at its
+      // first two dispatches and none after; alpha -3, dispatched once, makes one.
+      const made = [1, 1, 0, 1, 0];
+      for (const [i, alpha] of [2, 2, 2, -3, 2].entries()) {
+        const before = created;
         ctx.dispatch(kernel, { x, y }, { size: n, alpha }, dispatch1d(n, 64));
         expectClose(await ctx.readFloat32(y, n), data.map((v) => alpha * v), 0, 0);
+        expect(created - before, `bind groups made by dispatch ${i} (alpha ${alpha})`).toBe(made[i]);
       }
-      // alpha 2 (remembered, then found twice) and alpha -3: two bind groups for four dispatches.
-      expect(created).toBe(2);
       const other = ctx.createBuffer(n * 4, 'other');
+      const before = created;
       ctx.dispatch(kernel, { x, y: other }, { size: n, alpha: 2 }, dispatch1d(n, 64));
-      expect(created).toBe(3);
+      expect(created).toBe(before + 1);
       expectClose(await ctx.readFloat32(other, n), data.map((v) => 2 * v), 0, 0);
       ctx.release(other);
     } finally {
