@@ -8,8 +8,9 @@
 // weights from its neighbours by subgroupBroadcast: lavapipe splits a storage load into one
 // scalar load per lane even when all lanes read the same address, a broadcast is one shuffle.
 // Taps outside, channels inside (a tap's bounds checked once for all Cin channels), or with
-// CI_OUTER channels outside, for Cin = 1: an inner loop of one pass per tap costs lavapipe about
-// as much as the multiply-adds (lab-cnn's first layer ran 1.3-2.1x faster without it).
+// CI_OUTER channels outside, for large kernels over few channels: an inner loop of one pass per
+// tap costs lavapipe about as much as its multiply-adds (lab-cnn's first layer ran 1.3-2.1x
+// faster with channels outside).
 // Bindings: x (B, Cin, H, W), weight (Cout, Cin, kH, kW), bias (Cout; read only when HAS_BIAS),
 // y (B, Cout, H', W').
 // Dispatch: x/y spread by dispatch1d over size = B*H'*W' columns in workgroups of 4*WG columns;

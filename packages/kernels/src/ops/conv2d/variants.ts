@@ -319,10 +319,12 @@ function runSubgroup(
   }
   const WG = direction === 'backwardWeight' ? 8 : 64;
   const [gx, gy] = dispatch1d(size, 4 * WG, ctx.limits.maxComputeWorkgroupsPerDimension);
-  // Forward puts the channel loop outside the taps for one input channel, where the inner loop
-  // would run once per tap (lavapipe, lab-cnn's 1->10 7x7: 1.3-2.1x in five A/B runs; the MNIST
-  // CNN's 1->32 3x3: even). With 10 or 32 channels, channels outside was even or slower.
-  const order: Record<string, number> = direction === 'forward' ? { CI_OUTER: g.inChannels === 1 ? 1 : 0 } : {};
+  // Forward puts the channel loop outside the taps for large kernels with few input channels,
+  // where the inner loop would be a pass or a few per tap (lavapipe, lab-cnn's 1->10 7x7:
+  // 1.3-2.1x in five A/B runs; its 10->10 5x5: 0.7-1.4x, even; the MNIST CNN's 1->32 3x3: even,
+  // its 32->64 3x3: 0.8x). Each value of CI_OUTER is a pipeline, compiled at a model's first step
+  // (about 3 s cold on lavapipe), so one rule gives both lab-cnn layers the same one.
+  const order: Record<string, number> = direction === 'forward' ? { CI_OUTER: g.kernelH * g.kernelW >= 16 && g.inChannels <= 16 ? 1 : 0 } : {};
   const kernel = ctx.kernel({ name: `conv2d/${direction}_subgroup`, source, overrides: { WG, ...flags, ...order } });
   if (direction !== 'backwardWeight') {
     ctx.dispatch(kernel, bindings, { ...base, size }, [gx, gy, rowBlocks]);
