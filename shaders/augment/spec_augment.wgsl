@@ -39,16 +39,7 @@ var<workgroup> masks: array<vec2<u32>, MAX_MASKS>;
 
 // mulHiLo and philox come from shaders/random/philox.wgsl, prepended by the dispatcher.
 
-// Sum of `v` over the workgroup; every invocation gets the total.
-fn workgroupSum(lid: u32, v: f32) -> f32 {
-  partial[lid] = v;
-  workgroupBarrier();
-  for (var stride = WG / 2u; stride > 0u; stride = stride / 2u) {
-    if (lid < stride) { partial[lid] += partial[lid + stride]; }
-    workgroupBarrier();
-  }
-  return partial[0];
-}
+// workgroupSum comes from shaders/reduce/workgroup_sum.wgsl, prepended by the dispatcher.
 
 fn covered(k0: u32, k1: u32, i: u32) -> bool {
   for (var k = k0; k < k1; k++) {

@@ -95,16 +95,7 @@ fn clean(base: u32, i: u32, clip: Clip) -> f32 {
   return clip.gain * (x[base + k] * (1.0 - t) + next * t);
 }
 
-// Sum of `v` over the workgroup; every invocation gets the total.
-fn workgroupSum(lid: u32, v: f32) -> f32 {
-  partial[lid] = v;
-  workgroupBarrier();
-  for (var stride = WG / 2u; stride > 0u; stride = stride / 2u) {
-    if (lid < stride) { partial[lid] += partial[lid + stride]; }
-    workgroupBarrier();
-  }
-  return partial[0];
-}
+// workgroupSum comes from shaders/reduce/workgroup_sum.wgsl, prepended by the dispatcher.
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {

@@ -32,17 +32,7 @@ var<workgroup> partial: array<f32, WG>;
 var<workgroup> isActive: array<u32, MAX_FRAMES>;
 var<workgroup> bandMean: array<f32, MAX_BANDS>;
 
-// Sum of `v` over the workgroup; every invocation gets the total.
-fn workgroupSum(lid: u32, v: f32) -> f32 {
-  workgroupBarrier(); // partial may still be read from the previous reduction
-  partial[lid] = v;
-  workgroupBarrier();
-  for (var stride = WG / 2u; stride > 0u; stride = stride / 2u) {
-    if (lid < stride) { partial[lid] += partial[lid + stride]; }
-    workgroupBarrier();
-  }
-  return partial[0];
-}
+// workgroupSum comes from shaders/reduce/workgroup_sum.wgsl, prepended by the dispatcher.
 
 // Minimum of `v` over the workgroup; every invocation gets it.
 fn workgroupMin(lid: u32, v: f32) -> f32 {

@@ -3,8 +3,14 @@
  * prepended here, before compilation and reflection (which see one module).
  */
 import philoxSource from '@duet/shaders/random/philox.wgsl';
+import workgroupSumSource from '@duet/shaders/reduce/workgroup_sum.wgsl';
 
 /** The shader with Philox4x32-10 (mulHiLo, philox) from shaders/random/philox.wgsl in front. */
 export function withPhilox(source: string): string {
   return `${philoxSource}\n${source}`;
+}
+
+/** The shader with workgroupSum from shaders/reduce/workgroup_sum.wgsl in front (it declares WG and `partial`). */
+export function withWorkgroupSum(source: string): string {
+  return `${workgroupSumSource}\n${source}`;
 }

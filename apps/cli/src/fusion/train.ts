@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { Optimizer } from '@duet/autograd';
 import { decodeCheckpoint, loadWeights, saveWeights } from '@duet/autograd/node';
-import type { Pair, SplitStrategy } from '@duet/data/node';
+import type { Pair, Pairing, SplitStrategy } from '@duet/data/node';
 import type { GpuContext } from '@duet/gpu';
 import {
   buildFusionFromSpec, buildModel, LATE_METHODS, loadEncoder, makeFusionSpec, packedSize, fusionInputs, parseFusionSpec,
@@ -198,14 +198,14 @@ function identityCombiner(): { weight: number[][]; bias: number[] } {
 
 /** Late fusion: fits temperatures, the weighted average and the combiner on the validation pairs. */
 async function fitLate(ctx: GpuContext, dir: RunDir, run: RunFile, spec: FusionSpec): Promise<number> {
+  const pairing = readPairing(dir.dir);
   for (const task of ['image', 'audio'] as const) {
     if (run.pretrained[task]) continue;
-    const code = await trainUnimodal(ctx, dir, run, task, spec[task]);
+    const code = await trainUnimodal(ctx, dir, run, pairing, task, spec[task]);
     if (code !== 0) return code;
   }
   const image = loadUnimodal(ctx, dir.dir, 'image')!;
   const audio = loadUnimodal(ctx, dir.dir, 'audio')!;
-  const pairing = readPairing(dir.dir);
   let pairs = pairsOf(pairing, 'validation');
   if (pairs.length === 0) {
     log('warning: no validation pairs (too few training clips); fitting on the training pairs');
@@ -278,10 +278,9 @@ async function heldOutVoiceRows(ctx: GpuContext, run: RunFile, out: string, imag
  * Trains late fusion's missing unimodal model in OUT/image or OUT/audio with `duet train
  * image/audio`'s own session (same files); the audio model on the run's split, limits included.
  */
-async function trainUnimodal(ctx: GpuContext, dir: RunDir, run: RunFile, task: 'image' | 'audio', spec: ModelSpec): Promise<number> {
+async function trainUnimodal(ctx: GpuContext, dir: RunDir, run: RunFile, pairing: Pairing, task: 'image' | 'audio', spec: ModelSpec): Promise<number> {
   const sub = new RunDir(dir.path(task));
   // The image model never sees the MNIST images the validation pairs use (the late fit's data).
-  const pairing = readPairing(dir.dir);
   const trained: ModelSpec = task === 'image' && pairing.validationFraction > 0 ? { ...spec, heldOut: { seed: pairing.seed, fraction: pairing.validationFraction } } : spec;
   const unimodal: RunConfig = { task, model: trained.model, seed: run.seed, audioDir: run.audioDir, mnistDir: run.mnistDir, limit: run.limit, testLimit: run.testLimit, memoryBudgetBytes: run.memoryBudgetBytes };
   log(`training the ${task} model (${trained.model}, ${trained.recipe.epochs} epochs) in ${sub.dir}`);

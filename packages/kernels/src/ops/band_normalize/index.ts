@@ -11,6 +11,9 @@ import type { GpuContext } from '@duet/gpu';
 import source from '@duet/shaders/norm/band_normalize.wgsl';
 import { empty, type GpuArray } from '../../array';
 import type { OpDef } from '../../op';
+import { withWorkgroupSum } from '../../wgsl';
+
+const SOURCE = withWorkgroupSum(source); // once, not per dispatch
 
 const WG = 256;
 /** The largest F and T the kernel holds in workgroup memory (MAX_BANDS, MAX_FRAMES in the WGSL). */
@@ -27,14 +30,15 @@ export function bandNormalize(ctx: GpuContext, x: GpuArray): GpuArray {
   if (time > MAX_FRAMES) throw new Error(`band_normalize: ${time} frames, at most ${MAX_FRAMES} (a shorter clip or a longer hop)`);
   const y = empty(ctx, x.shape, 'band_normalize');
   if (batch * freq * time === 0) return y;
-  const kernel = ctx.kernel({ name: 'band_normalize', source, overrides: { WG } });
+  const kernel = ctx.kernel({ name: 'band_normalize', source: SOURCE, overrides: { WG } });
   ctx.dispatch(kernel, { x: x.buffer, y: y.buffer }, { freq, time, eps: BAND_NORMALIZE_EPS }, [batch, 1, 1]);
   return y;
 }
 
 export const bandNormalizeOp: OpDef = {
   name: 'band_normalize',
-  shaders: ['norm/band_normalize.wgsl'],
+  // workgroup_sum.wgsl is shared with spec_augment and wave_augment; one op must own it.
+  shaders: ['norm/band_normalize.wgsl', 'reduce/workgroup_sum.wgsl'],
   differentiable: 'normalises the inputs of a model; no gradient flows to them',
   // float32 tree sums over up to F * T values against a float64 reference.
   tolerance: { atol: 1e-5, rtol: 1e-4 },

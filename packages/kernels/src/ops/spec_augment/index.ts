@@ -11,9 +11,9 @@ import type { GpuContext } from '@duet/gpu';
 import source from '@duet/shaders/augment/spec_augment.wgsl';
 import { empty, type GpuArray } from '../../array';
 import type { OpDef } from '../../op';
-import { withPhilox } from '../../wgsl';
+import { withPhilox, withWorkgroupSum } from '../../wgsl';
 
-const SOURCE = withPhilox(source); // once, not per dispatch
+const SOURCE = withPhilox(withWorkgroupSum(source)); // once, not per dispatch
 
 const WG = 256;
 /** Masks per sample the kernel holds (MAX_MASKS in the WGSL). */
