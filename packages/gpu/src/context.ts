@@ -90,6 +90,11 @@ export class GpuContext {
   private readonly cachedUniforms: GPUBuffer[] = [];
   private readonly bufferIds = new WeakMap<GPUBuffer, number>();
   private nextBufferId = 1;
+  /** When the queue last went from idle to busy (performance.now() ms), and submits since. */
+  private busySince = 0;
+  private submitsSinceIdle = 0;
+  /** Running estimate of the ms one submit keeps the queue busy (see GpuFlags.syncSleepFraction). */
+  private msPerSubmit = 0;
 
   constructor(
     readonly device: GPUDevice,
@@ -301,6 +306,7 @@ export class GpuContext {
     this.encoder = null;
     this.device.queue.submit([commands]);
     this.submits++;
+    if (this.submitsSinceIdle++ === 0) this.busySince = performance.now();
     this.watch(this.device.popErrorScope(), kernels, 'out-of-memory');
     this.watch(this.device.popErrorScope(), kernels, 'validation');
     this.kernelsInSegment = new Set();
@@ -311,8 +317,36 @@ export class GpuContext {
   /** Submits, waits for the GPU to finish, and throws the first error it reported. */
   async sync(): Promise<void> {
     this.flush();
-    await this.device.queue.onSubmittedWorkDone();
+    await this.waitForQueue(this.adapter.isSoftware ? this.flags.syncSleepFraction : 0);
     await this.throwPendingErrors();
+  }
+
+  /**
+   * Waits until the submitted work is done, first sleeping `sleepFraction` of the time it is
+   * expected to take still, and updates that expectation (per submit, since the queue was last
+   * idle). NOTE: a sleep that overran the work yields only an upper bound, which may lower the
+   * estimate but never raise it, so the estimate cannot grow from its own sleeps.
+   */
+  private async waitForQueue(sleepFraction: number): Promise<void> {
+    const submits = this.submitsSinceIdle;
+    const since = this.busySince;
+    let slept = false;
+    if (submits > 0 && sleepFraction > 0 && this.msPerSubmit > 0) {
+      const nap = (since + submits * this.msPerSubmit - performance.now()) * sleepFraction;
+      if (nap >= 2) {
+        await new Promise((resolve) => setTimeout(resolve, nap));
+        slept = true;
+      }
+    }
+    const napEnd = performance.now();
+    await this.device.queue.onSubmittedWorkDone();
+    const done = performance.now();
+    this.submitsSinceIdle = 0;
+    if (submits === 0) return;
+    // A wait that found the work already done (done ~ napEnd) overran it: its length is an upper bound.
+    const measured = (done - since) / submits;
+    const overran = slept && done - napEnd < 0.5;
+    this.msPerSubmit = this.msPerSubmit === 0 ? measured : overran ? Math.min(this.msPerSubmit, measured) : 0.7 * this.msPerSubmit + 0.3 * measured;
   }
 
   /** Copies bytes of a buffer back to the CPU (submits first). */
@@ -353,8 +387,11 @@ export class GpuContext {
     await this.sync();
     const start = performance.now();
     record();
-    await this.sync();
-    return (performance.now() - start) / 1000;
+    this.flush();
+    await this.waitForQueue(0);
+    const seconds = (performance.now() - start) / 1000;
+    await this.throwPendingErrors();
+    return seconds;
   }
 
   /**

@@ -26,6 +26,14 @@ export interface GpuFlags {
    * remembered; 0 turns the cache off.
    */
   bindGroupCacheSize: number;
+  /**
+   * On a software adapter (lavapipe, SwiftShader), sync() first sleeps this fraction of the time
+   * the submitted work is expected to take still (from the recent syncs), then waits. NOTE:
+   * waiting for the queue (dawn.node polls with setImmediate) keeps the JS thread busy, taking a
+   * core from the driver's threads that run the work; 0 always waits at once. time() and reads
+   * always wait at once (their figures and latency must not include a sleep).
+   */
+  syncSleepFraction: number;
 }
 
 export const defaultFlags: Readonly<GpuFlags> = Object.freeze({
@@ -35,4 +43,5 @@ export const defaultFlags: Readonly<GpuFlags> = Object.freeze({
   maxPooledBytes: 1 << 30,
   tuneRepetitions: 3,
   bindGroupCacheSize: 4096,
+  syncSleepFraction: 0.7,
 });
