@@ -1,6 +1,7 @@
 /** Entry point of the `duet` command: one subcommand per file in ./commands. */
 import { Command } from 'commander';
 import { registerDevices } from './commands/devices';
+import { registerEnsemble } from './commands/ensemble';
 import { registerEval } from './commands/eval';
 import { registerFusion } from './commands/fusion';
 import { registerExport } from './commands/export';
@@ -29,6 +30,7 @@ registerSplit(program);
 registerData(program);
 registerTrain(program);
 registerEval(program);
+registerEnsemble(program);
 registerFusion(program);
 registerSweep(program);
 registerExport(program);

@@ -5,4 +5,5 @@ export * from './architectures';
 export * from './registry';
 export * from './fusion/index';
 export * from './robustness/index';
+export * from './ensemble/index';
 export * from './bundle/index';
