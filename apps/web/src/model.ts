@@ -72,7 +72,7 @@ export function bundleModel(ctx: GpuContext, bundle: Bundle): DigitModel {
 /** One line describing a loaded bundle. */
 export function describeBundle(bundle: Bundle, where: string): string {
   const { config } = bundle;
-  const models = [config.image?.model, config.audio?.model].filter(Boolean).join(' + ');
+  const models = config.ensemble ? `ensemble of ${config.ensemble.members.map((m) => m.model).join(', ')}` : [config.image?.model, config.audio?.model].filter(Boolean).join(' + ');
   const rule = config.kind === 'late' ? `, rule ${config.fusion!.late!.method}` : '';
   return `Model: ${config.kind} (${models}${rule}) from ${where}.`;
 }

@@ -2,6 +2,7 @@
  * `duet export --model RUN --out FILE`: one self-contained model bundle (packages/models
  * bundle: a safetensors file whose metadata holds the config with all preprocessing) from
  * - a unimodal run (`duet train audio|image`): model.json + model.safetensors;
+ * - an ensemble folder (`duet ensemble`): each member's weights under `audio.N.` / `image.N.`;
  * - a fused run (`duet train fusion`): fusion.json, and for early / intermediate / attention
  *   the network's weights (model.safetensors); for late fusion the two unimodal models'
  *   weights (image.safetensors and audio.safetensors, or image/ and audio/ run folders with
@@ -14,8 +15,9 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { parseSafetensors, type HostTensor } from '@duet/autograd';
 import { writeFileAtomic } from '@duet/autograd/node';
-import { BundlePredictor, decodeBundle, encodeBundle, fusionConfig, parseFusionSpec, parseSpec, prefixed, unimodalConfig, type BundleConfig } from '@duet/models';
+import { BundlePredictor, decodeBundle, encodeBundle, ensembleConfig, fusionConfig, memberPrefix, parseFusionSpec, prefixed, unimodalConfig, type BundleConfig } from '@duet/models';
 import { CliError } from '../errors';
+import { readModelDir } from '../model_dir';
 import { addAdapterOption, withGpu } from '../gpu';
 import { runCommand } from '../run';
 
@@ -47,18 +49,24 @@ export function readRun(dir: string): { config: BundleConfig; tensors: [string, 
     const part = (which: 'image' | 'audio') => prefixed(`${which}.`, weights(firstFile(dir, [`${which}.safetensors`, join(which, 'model.safetensors')], `the ${which} model's weights`)));
     return { config, tensors: [...part('image'), ...part('audio')] };
   }
-  const specFile = join(dir, 'model.json');
-  const weightsFile = join(dir, 'model.safetensors');
-  if (!existsSync(specFile) || !existsSync(weightsFile)) throw new CliError(`--model ${dir}: neither fusion.json nor model.json + model.safetensors is there`);
-  const spec = parseSpec(readFileSync(specFile, 'utf8'), specFile);
-  return { config: unimodalConfig(spec), tensors: prefixed(`${spec.preprocessing.kind}.`, weights(weightsFile)) };
+  if (!existsSync(join(dir, 'model.json'))) throw new CliError(`--model ${dir}: neither fusion.json nor model.json + model.safetensors is there`);
+  const model = readModelDir(dir);
+  if (model.kind === 'model') {
+    const { spec } = model.run;
+    return { config: unimodalConfig(spec), tensors: prefixed(`${spec.preprocessing.kind}.`, weights(model.run.weights)) };
+  }
+  const task = model.spec.task;
+  return {
+    config: ensembleConfig(model.spec, model.members.map((m) => m.spec)),
+    tensors: model.members.flatMap((m, i) => prefixed(memberPrefix(task, i), weights(m.weights))),
+  };
 }
 
 export function registerExport(program: Command): void {
   const command = program
     .command('export')
     .description('write a trained model (unimodal or fused run) as one self-contained bundle for duet predict and the page')
-    .requiredOption('--model <dir>', 'folder of a training run (model.json or fusion.json with the weights)')
+    .requiredOption('--model <dir>', 'folder of a training run (model.json or fusion.json with the weights) or of an ensemble (duet ensemble)')
     .requiredOption('--out <file>', 'the bundle to write (e.g. digits.duet.safetensors)');
   addAdapterOption(command).action((o: ExportOptions) =>
     runCommand(async () => {
@@ -72,7 +80,7 @@ export function registerExport(program: Command): void {
         await ctx.sync();
       });
       writeFileAtomic(o.out, bytes);
-      const models = [config.image?.model, config.audio?.model].filter(Boolean).join(' + ');
+      const models = config.ensemble ? `ensemble of ${config.ensemble.members.map((m) => m.model).join(', ')}` : [config.image?.model, config.audio?.model].filter(Boolean).join(' + ');
       process.stdout.write(`wrote ${resolve(o.out)}: ${config.kind} bundle (${models}), ${tensors.length} tensors, ${(bytes.length / 1024).toFixed(1)} KiB\n`);
     }),
   );

@@ -90,7 +90,9 @@ export function registerPredict(program: Command): void {
         return;
       }
       const { labels } = config;
-      process.stdout.write(`model   ${config.kind} (${[config.image?.model, config.audio?.model].filter(Boolean).join(' + ')})\n`);
+      const models = config.ensemble ? `ensemble of ${config.ensemble.members.map((m) => m.model).join(', ')}, ${config.ensemble.rule}` : [config.image?.model, config.audio?.model].filter(Boolean).join(' + ');
+      process.stdout.write(`model   ${config.kind} (${models})\n`);
+      prediction.members?.forEach((p, i) => process.stdout.write(formatProbs(`member${i}`, p, labels)));
       process.stdout.write(formatProbs('image', prediction.image, labels));
       process.stdout.write(formatProbs('audio', prediction.audio, labels));
       if (prediction.weights) process.stdout.write(`weights image ${prediction.weights.image.toFixed(3)}, audio ${prediction.weights.audio.toFixed(3)}\n`);

@@ -4,7 +4,10 @@
  * what the model is, the labels, the unimodal model.json specs with all their preprocessing,
  * and for fused models the fusion.json spec: network options or the late rule and its fit with
  * the calibration temperatures); its tensors are all the weights:
- * - unimodal ('image' / 'audio'): the model's state dict under `image.` or `audio.`;
+ * - unimodal ('image' / 'audio'): the model's state dict under `image.` or `audio.`; for an
+ *   ensemble (`duet ensemble`), member N's under `image.N.` or `audio.N.`, the members' specs
+ *   and the rule in the config's `ensemble`, and member 0's spec as the `image` / `audio` model
+ *   (the front end a reader shows);
  * - 'late': both unimodal models' state dicts, under `image.` and `audio.`;
  * - 'early' / 'intermediate' / 'attention': the fused network's own state names.
  * Parsing trusts nothing: safetensors' checks, then the config's schema (the version first,
@@ -18,6 +21,7 @@ import { checkValue, formatProblem, parseJson, SchemaError, showValue, type Obje
 import { ConfigError, MODEL_FORMAT, parseSpec, type ModelSpec } from '../registry';
 import { fusionSchema, parseFusionSpec, type FusionSpec } from '../fusion/spec';
 import { modelSpecSchema } from '../spec_schema';
+import { ENSEMBLE_RULES, MAX_MEMBERS, MIN_MEMBERS, type EnsembleRule, type EnsembleSpec } from '../ensemble/spec';
 
 export const BUNDLE_FORMAT = 'duet-bundle/1';
 /** The `__metadata__` key of the JSON config. */
@@ -36,8 +40,25 @@ const CONFIG_SCHEMA: ObjectSchema = {
     image: modelSpecSchema(MODEL_FORMAT, true),
     audio: modelSpecSchema(MODEL_FORMAT, true),
     fusion: fusionSchema(true),
+    // Absent in bundles of a single model (and in those written before ensembles existed).
+    ensemble: {
+      type: 'object',
+      optional: true,
+      nullable: true,
+      properties: {
+        rule: { type: 'string', enum: ENSEMBLE_RULES },
+        members: { type: 'array', items: modelSpecSchema(MODEL_FORMAT), minItems: MIN_MEMBERS, maxItems: MAX_MEMBERS },
+      },
+    },
   },
 };
+
+/** The members of an ensemble bundle and how their probabilities are combined. */
+export interface BundleEnsemble {
+  readonly rule: EnsembleRule;
+  /** Each member's model.json; member N's weights are under `<kind>.N.`. */
+  readonly members: readonly ModelSpec[];
+}
 
 export interface BundleConfig {
   readonly format: typeof BUNDLE_FORMAT;
@@ -50,6 +71,8 @@ export interface BundleConfig {
   readonly audio: ModelSpec | null;
   /** fusion.json of a fused model; null for a unimodal one. */
   readonly fusion: FusionSpec | null;
+  /** An ensemble of unimodal models (kind 'image' or 'audio'); absent or null for one model. */
+  readonly ensemble?: BundleEnsemble | null;
 }
 
 export interface Bundle {
@@ -74,6 +97,17 @@ export function unimodalConfig(spec: ModelSpec): BundleConfig {
 /** The config of a fused model (fusion.json). */
 export function fusionConfig(spec: FusionSpec): BundleConfig {
   return { format: BUNDLE_FORMAT, kind: spec.fusion, labels: spec.image.labels, image: spec.image, audio: spec.audio, fusion: spec };
+}
+
+/** The config of an ensemble folder (its model.json and its members' model.json, in order). */
+export function ensembleConfig(spec: EnsembleSpec, members: readonly ModelSpec[]): BundleConfig {
+  const kind = spec.task;
+  return { format: BUNDLE_FORMAT, kind, labels: spec.labels, image: kind === 'image' ? members[0] : null, audio: kind === 'audio' ? members[0] : null, fusion: null, ensemble: { rule: spec.rule, members } };
+}
+
+/** Where member `index` of an ensemble bundle of `kind` keeps its tensors ('audio.1.'). */
+export function memberPrefix(kind: 'image' | 'audio', index: number): string {
+  return `${kind}.${index}.`;
 }
 
 /** The tensors of a state dict renamed under `prefix` ('0.weight' -> 'image.0.weight'). */
@@ -154,11 +188,22 @@ function checkConfig(config: BundleConfig, source: string): void {
   };
   const image = spec('image');
   const audio = spec('audio');
+  const ensemble = config.ensemble ?? null;
   if (config.kind === 'image' || config.kind === 'audio') {
     const [own, other] = config.kind === 'image' ? [image, audio] : [audio, image];
     if (!own) fail(`an ${config.kind} bundle needs its "${config.kind}" model`);
     if (other || config.fusion) fail(`an ${config.kind} bundle holds one model, not "${config.kind === 'image' ? 'audio' : 'image'}" or "fusion"`);
+    if (ensemble) checkEnsemble(config.kind, ensemble);
     return;
+  }
+  if (ensemble) fail(`a ${config.kind} fusion bundle cannot be an "ensemble" (ensembles are of image or audio models)`);
+  function checkEnsemble(kind: 'image' | 'audio', e: BundleEnsemble): void {
+    e.members.forEach((m, i) => {
+      const parsed = wrap(() => parseSpec(JSON.stringify(m), `${source} (ensemble member ${i})`));
+      if (parsed.preprocessing.kind !== kind) fail(`ensemble member ${i} is a model of ${parsed.preprocessing.kind}, the bundle is ${kind}`);
+      if (parsed.labels.join('\u0000') !== config.labels.join('\u0000')) fail(`ensemble member ${i}'s labels differ from the bundle's`);
+    });
+    if (JSON.stringify(e.members[0]) !== JSON.stringify(config[kind])) fail(`the "${kind}" model must be ensemble member 0`);
   }
   if (!image || !audio) fail(`a ${config.kind} fusion bundle needs both the "image" and the "audio" model`);
   if (!config.fusion) fail(`a ${config.kind} fusion bundle needs its "fusion" spec`);

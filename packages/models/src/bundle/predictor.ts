@@ -4,7 +4,9 @@
  * mono clip at any rate. The clip is resampled on the GPU to the model's rate (@duet/dsp's
  * resample), padded or cut to the model's length, and turned into features by the model's
  * front end (AudioFeaturizer); the image is scaled by the image statistics. Then:
- * - unimodal: that model's probabilities; fused = the same;
+ * - unimodal: that model's probabilities; fused = the same; an ensemble (config.ensemble):
+ *   each member on the input through its own preprocessing, their probabilities combined by
+ *   the ensemble's rule (@duet/models Ensemble), each member's kept in `members`;
  * - early / intermediate / attention: the fused network on both inputs gives `fused` (and the
  *   attention weights); each sense's own probabilities come from the same network with the
  *   other input blanked (its blank value, as modality dropout trained it);
@@ -25,7 +27,8 @@ import { lateFuse } from '../fusion/late';
 import { clipHasSound, estimateSnrDb, imageHasInk } from '../fusion/reliability';
 import { buildFusionFromSpec, fusionInputs } from '../fusion/spec';
 import type { FusionNetwork } from '../fusion/networks';
-import { BundleError, type Bundle } from './format';
+import { Ensemble } from '../ensemble/ensemble';
+import { BundleError, memberPrefix, type Bundle } from './format';
 
 /** A mono clip at its own rate. */
 export interface Clip {
@@ -48,12 +51,15 @@ export interface Prediction {
   readonly weights: { readonly image: number; readonly audio: number } | null;
   /** Index of the decided class (argmax of fused). */
   readonly digit: number;
+  /** An ensemble bundle: each member's probabilities (10 each), in member order; absent otherwise. */
+  readonly members?: readonly number[][];
 }
 
 /** The modules of one bundle, on the GPU, ready to predict. */
 export class BundlePredictor {
   private readonly modules: { image?: Module; audio?: Module; fused?: FusionNetwork } = {};
   private readonly featurizer: AudioFeaturizer | null;
+  private readonly ensemble: Ensemble | null = null;
 
   constructor(private readonly ctx: GpuContext, readonly bundle: Bundle) {
     const { config, tensors, source } = bundle;
@@ -76,6 +82,12 @@ export class BundlePredictor {
       if (config.kind === 'early' || config.kind === 'intermediate' || config.kind === 'attention') {
         this.modules.fused = buildFusionFromSpec(ctx, config.fusion!).module;
         load(this.modules.fused, '');
+      } else if (config.ensemble && (config.kind === 'image' || config.kind === 'audio')) {
+        const kind = config.kind;
+        const members = config.ensemble.members;
+        const stray = [...tensors.keys()].filter((n) => !members.some((_, i) => n.startsWith(memberPrefix(kind, i))));
+        if (stray.length) throw new BundleError(`${source}: unexpected tensors ${list(stray)} (an ensemble of ${members.length} keeps member N's weights under ${kind}.N.)`);
+        this.ensemble = Ensemble.build(ctx, members, (module, i) => load(module, memberPrefix(kind, i)), config.ensemble.rule, (i) => `${source} (ensemble member ${i})`);
       } else {
         const extra = [...tensors.keys()].filter((n) => !n.startsWith('image.') && !n.startsWith('audio.'));
         if (extra.length) throw new BundleError(`${source}: unexpected tensors ${list(extra)} (a ${config.kind} bundle's weights are under image. and audio.)`);
@@ -90,7 +102,7 @@ export class BundlePredictor {
       this.disposeModules();
       throw error;
     }
-    this.featurizer = config.audio ? new AudioFeaturizer(ctx, config.audio.preprocessing as AudioPreprocessing) : null;
+    this.featurizer = config.audio && !this.ensemble ? new AudioFeaturizer(ctx, config.audio.preprocessing as AudioPreprocessing) : null;
   }
 
   get labels(): readonly string[] {
@@ -111,8 +123,9 @@ export class BundlePredictor {
     if (!inputs.image && !inputs.audio) throw new Error('predict needs an image, a clip or both');
     if (inputs.image && !config.image) throw new BundleError(`${this.bundle.source}: an audio-only model cannot read an image`);
     if (inputs.audio && !config.audio) throw new BundleError(`${this.bundle.source}: an image-only model cannot hear a clip`);
-    const image = inputs.image ? this.imageInput(inputs.image) : null;
-    const audioIn = inputs.audio ? await this.audioInput(inputs.audio) : null;
+    if (this.ensemble) return this.predictEnsemble(this.ensemble, inputs);
+    const image = inputs.image ? imageInput(inputs.image, this.imagePreprocessing!) : null;
+    const audioIn = inputs.audio ? await audioInput(this.ctx, inputs.audio, this.featurizer!) : null;
     const audio = audioIn?.features ?? null;
     if (this.modules.fused) return this.predictFused(this.modules.fused, image, audio);
     const imageProbs = image ? (await this.run(this.modules.image!, image, [1, ...config.image!.inputShape])).probs[0] : null;
@@ -126,6 +139,28 @@ export class BundlePredictor {
         })[0]
       : (imageProbs ?? audioProbs)!;
     return { image: imageProbs, audio: audioProbs, fused, weights: null, digit: argmax(fused) };
+  }
+
+  // Each member on the one input through its own preprocessing; their probabilities combined by the rule.
+  private async predictEnsemble(ensemble: Ensemble, inputs: PredictInputs): Promise<Prediction> {
+    const { ctx } = this;
+    const probs = await ensemble.probabilities(async (m) => {
+      const x = m.featurizer ? (await audioInput(ctx, inputs.audio!, m.featurizer)).features : imageInput(inputs.image!, m.spec.preprocessing as ImagePreprocessing);
+      return this.logits(m.built.module, x, [1, ...m.spec.inputShape]);
+    });
+    const fused = Array.from(probs.combined);
+    const own = ensemble.task === 'audio' ? { image: null, audio: fused } : { image: fused, audio: null };
+    return { ...own, fused, weights: null, digit: argmax(fused), members: probs.members.map((p) => Array.from(p)) };
+  }
+
+  // x: host values of shape -> logits (shape[0], classes)
+  private async logits(module: Module, x: Float32Array, shape: number[]): Promise<Float32Array> {
+    const scope = new Scope();
+    const out = noGrad(() => scope.run(() => scope.keep(module.forward(Tensor.from(this.ctx, x, shape, false, 'predict.input')))));
+    scope.release();
+    const logits = await toData(this.ctx, out.data);
+    out.free();
+    return logits;
   }
 
   // One batch of packed rows: [both] plus, for a sense to report alone, [it with the other blanked].
@@ -166,42 +201,41 @@ export class BundlePredictor {
     return { probs, weights: weights ? [weights[0], weights[1]] : null };
   }
 
-  // pixels: (H, W) bytes -> (1, H, W) normalised values
-  private imageInput(pixels: Uint8Array): Float32Array {
-    const pre = this.imagePreprocessing!;
-    if (pixels.length !== pre.height * pre.width) throw new Error(`predict: the image must be ${pre.height} x ${pre.width} bytes (mnistStyle), got ${pixels.length}`);
-    return normalize(Float32Array.from(pixels, (v) => v / 255), pre.stats);
-  }
-
-  // clip at any rate -> (1, nMels, frames) features, normalised as the model's input, and the padded wave they came from
-  private async audioInput(clip: Clip): Promise<{ features: Float32Array; wave: Float32Array }> {
-    const pre = this.audioPreprocessing!;
-    const { ctx } = this;
-    if (!(clip.sampleRate > 0) || !Number.isInteger(clip.sampleRate)) throw new Error(`predict: bad sample rate ${clip.sampleRate}`);
-    const source = clip.samples.length ? clip.samples : new Float32Array(1);
-    const x = fromData(ctx, source, [1, source.length], 'predict.clip');
-    const resampled = resample(ctx, x, clip.sampleRate, pre.sampleRate); // (1, samples')
-    free(ctx, x);
-    const wave = await toData(ctx, resampled);
-    free(ctx, resampled);
-    const fixed = new Float32Array(pre.samples);
-    padOrTrimInto(fixed, 0, wave, pre.samples, pre.padding);
-    const clips = fromData(ctx, fixed, [1, pre.samples], 'predict.wave');
-    const features = this.featurizer!.forward(clips); // (1, 1, nMels, frames)
-    free(ctx, clips);
-    const values = await toData(ctx, features);
-    free(ctx, features);
-    return { features: normalize(values, pre.stats), wave: fixed };
-  }
-
   private disposeModules(): void {
     for (const m of Object.values(this.modules)) m?.free();
   }
 
   dispose(): void {
     this.disposeModules();
+    this.ensemble?.free();
     this.featurizer?.dispose();
   }
+}
+
+// pixels: (H, W) bytes -> (1, H, W) normalised values
+function imageInput(pixels: Uint8Array, pre: ImagePreprocessing): Float32Array {
+  if (pixels.length !== pre.height * pre.width) throw new Error(`predict: the image must be ${pre.height} x ${pre.width} bytes (mnistStyle), got ${pixels.length}`);
+  return normalize(Float32Array.from(pixels, (v) => v / 255), pre.stats);
+}
+
+// clip at any rate -> (1, nMels, frames) features, normalised as the model's input, and the padded wave they came from
+async function audioInput(ctx: GpuContext, clip: Clip, featurizer: AudioFeaturizer): Promise<{ features: Float32Array; wave: Float32Array }> {
+  const { pre } = featurizer;
+  if (!(clip.sampleRate > 0) || !Number.isInteger(clip.sampleRate)) throw new Error(`predict: bad sample rate ${clip.sampleRate}`);
+  const source = clip.samples.length ? clip.samples : new Float32Array(1);
+  const x = fromData(ctx, source, [1, source.length], 'predict.clip');
+  const resampled = resample(ctx, x, clip.sampleRate, pre.sampleRate); // (1, samples')
+  free(ctx, x);
+  const wave = await toData(ctx, resampled);
+  free(ctx, resampled);
+  const fixed = new Float32Array(pre.samples);
+  padOrTrimInto(fixed, 0, wave, pre.samples, pre.padding);
+  const clips = fromData(ctx, fixed, [1, pre.samples], 'predict.wave');
+  const features = featurizer.forward(clips); // (1, 1, nMels, frames)
+  free(ctx, clips);
+  const values = await toData(ctx, features);
+  free(ctx, features);
+  return { features: normalize(values, pre.stats), wave: fixed };
 }
 
 /** (x - mean) / std in place, as normalizeInput does at the model's input. */
