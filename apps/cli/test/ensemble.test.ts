@@ -149,6 +149,10 @@ function evaluate(model: string, json: string, extra: string[] = []): { report: 
     expect(readFileSync(join(runs.b, 'model.safetensors')).equals(before)).toBe(true);
     // An ensemble is not a member, and an incomplete one is refused by eval.
     failsWith(['ensemble', fine, runs.image1, '--out', out], new RegExp(`${fine}: an ensemble folder, not a run folder`));
+    // Fusion embeds one model per sense: it names the ensemble and asks for one run.
+    const voices = at('voices');
+    ok(['ensemble', runs.a, runs.b, '--out', voices]);
+    failsWith(['train', 'fusion', '--fusion', 'late', '--image-model', runs.image1, '--audio-model', voices, '--split', split, '--audio-dir', FSDD_DATA, '--out', at('fusion')], new RegExp(`--audio-model ${voices}: an ensemble folder; fusion takes one \`duet train audio\` run`));
     rmSync(join(fine, 'members', '1', 'model.safetensors'));
     failsWith(['eval', '--model', fine, '--limit', '4'], /member 1: .*model\.safetensors is missing/);
   }, 300_000);

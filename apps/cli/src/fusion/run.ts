@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { GpuContext } from '@duet/gpu';
 import { loadWeights, writeFileAtomic } from '@duet/autograd/node';
 import { formatPairingCsv, formatPairingJson, loadMnist, pairDigits, parsePairingJson, readSplitCsv, type Pair, type Pairing } from '@duet/data/node';
-import { AudioFeaturizer, buildModel, parseSpec, type AudioPreprocessing, type BuiltModel, type FusionKind, type ImagePreprocessing, type LateMethod, type ModelSpec } from '@duet/models';
+import { AudioFeaturizer, buildModel, ENSEMBLE_FORMAT, modelFileFormat, parseSpec, type AudioPreprocessing, type BuiltModel, type FusionKind, type ImagePreprocessing, type LateMethod, type ModelSpec } from '@duet/models';
 import { CliError } from '../errors';
 import { AudioDataset, ImageDataset, type AudioItem, type Dataset } from '../train/datasets';
 import { MNIST_AFFINE } from '../train/image_augment';
@@ -60,8 +60,11 @@ export function writeJson(file: string, value: unknown): void {
 /** A unimodal run folder (model.json + model.safetensors) of the expected task, checked. */
 export function readUnimodal(dir: string, task: 'image' | 'audio', flag: string): ModelSpec {
   const specFile = join(dir, 'model.json');
+  const text = existsSync(specFile) ? readFileSync(specFile, 'utf8') : '';
+  // NOTE: fusion embeds one model.json per sense (fusion.json, bundles), so it takes one run, not an ensemble.
+  if (modelFileFormat(text) === ENSEMBLE_FORMAT) throw new CliError(`${flag} ${dir}: an ensemble folder; fusion takes one \`duet train ${task}\` run (e.g. one of the ensemble's members/N)`);
   if (!existsSync(specFile) || !existsSync(join(dir, 'model.safetensors'))) throw new CliError(`${flag} ${dir}: model.json and model.safetensors are needed there (a \`duet train ${task}\` run)`);
-  const spec = parseSpec(readFileSync(specFile, 'utf8'), specFile);
+  const spec = parseSpec(text, specFile);
   if (spec.preprocessing.kind !== task) throw new CliError(`${flag} ${dir}: ${spec.model} is an ${spec.preprocessing.kind} model, not ${task}`);
   return spec;
 }
