@@ -93,7 +93,7 @@ describe('bundle format checks (no GPU)', () => {
     ['missing labels', edit((c) => ({ ...c, labels: ['0', '1'] })), /^m\.bundle: labels: must have at least 10 items, not 2$/],
     ['a unimodal bundle without its model', edit((c) => ({ ...c, image: null })), /^m\.bundle: an image bundle needs its "image" model$/],
     ['a fusion kind without its spec', edit((c) => ({ ...c, kind: 'attention', audio: specOf('audio-cnn') })), /^m\.bundle: a attention fusion bundle needs its "fusion" spec$/],
-    ['an unknown field', edit((c) => ({ ...c, weights: 'pickle' })), /^m\.bundle: weights: unknown field \(known: format, kind, labels, image, audio, fusion\)$/],
+    ['an unknown field', edit((c) => ({ ...c, weights: 'pickle' })), /^m\.bundle: weights: unknown field \(known: format, kind, labels, image, audio, fusion, ensemble\)$/],
     ['a newer format with new fields', edit((c) => ({ ...c, format: 'duet-bundle/2', quantised: true })), /^m\.bundle: bundle format is "duet-bundle\/2", this version of Duet reads duet-bundle\/1$/],
     ['a huge size in the embedded spec', edit((c) => ({ ...c, image: { ...(c.image as object), inputShape: [1, 1e9, 28] } })), /^m\.bundle: image\.inputShape\[1\]: must be at most 1048576, not 1000000000$/],
     ['a deeply nested config', serializeSafetensors(tensors, { [BUNDLE_KEY]: `{"labels":${'['.repeat(50_000)}${']'.repeat(50_000)}}` }), /^m\.bundle: nested 50001 deep, more than the 16 allowed$/],
