@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { serializeSafetensors } from '@duet/autograd';
-import { encodeBundle, getModel, makeSpec, unimodalConfig } from '@duet/models';
+import { encodeBundle, ensembleConfig, getModel, makeEnsembleSpec, makeSpec, unimodalConfig } from '@duet/models';
 import { BUNDLE_FILE, BundleError, describeBundle, fileBundle, NoBundleError } from '../src/model';
 
 const LABELS = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
@@ -24,6 +24,15 @@ describe('the page bundle loader', () => {
     expect(bundle.config.kind).toBe('audio');
     expect(bundle.source).toBe('digits.duet.safetensors');
     expect(describeBundle(bundle, 'model/')).toBe('Model: audio (audio-cnn) from model/.');
+  });
+
+  it('describes an ensemble bundle by its members', async () => {
+    const members = [spec('audio-cnn'), spec('lab-cnn')];
+    const ensemble = makeEnsembleSpec(members.map((m, i) => ({ spec: m, where: `run${i}`, source: `run${i}` })));
+    const bytes = encodeBundle(ensembleConfig(ensemble, members), tensors.map(([n, t]) => [n.replace('audio.', 'audio.0.'), t]));
+    const bundle = await fileBundle(new File([bytes as Uint8Array<ArrayBuffer>], 'voices.duet.safetensors'));
+    expect(bundle.config.audio).toEqual(members[0]);
+    expect(describeBundle(bundle, 'model/')).toBe('Model: audio (ensemble of audio-cnn, lab-cnn) from model/.');
   });
 
   it.each([
