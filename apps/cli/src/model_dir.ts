@@ -26,8 +26,8 @@ export type ModelDir =
   | { readonly kind: 'ensemble'; readonly dir: string; readonly spec: EnsembleSpec; readonly members: readonly RunFiles[] };
 
 /** model.json's text, or a CliError naming the folder when it is not a model folder. */
-function modelJson(dir: string, flag: string): string {
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new CliError(`${flag} ${dir}: not a folder (give a \`duet train\` run's --out folder or a \`duet ensemble\` folder)`);
+function modelJson(dir: string, flag: string, ensembles = true): string {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new CliError(`${flag} ${dir}: not a folder (give a \`duet train\` run's --out folder${ensembles ? ' or a \`duet ensemble\` folder' : ''})`);
   const file = join(dir, 'model.json');
   if (!existsSync(file)) throw new CliError(`${flag} ${dir}: not a model folder: model.json and model.safetensors are needed there (a \`duet train audio|image\` run)`);
   return readFileSync(file, 'utf8');
@@ -35,7 +35,7 @@ function modelJson(dir: string, flag: string): string {
 
 /** A single-model run folder (model.json + model.safetensors); an ensemble folder is refused. */
 export function readRunFiles(dir: string, flag: string): RunFiles {
-  const text = modelJson(dir, flag);
+  const text = modelJson(dir, flag, false);
   if (modelFileFormat(text) === ENSEMBLE_FORMAT) throw new CliError(`${flag} ${dir}: an ensemble folder, not a run folder (give the runs it was made of)`);
   return runFiles(dir, text, flag);
 }
