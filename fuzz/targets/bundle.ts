@@ -2,14 +2,16 @@
  * The model bundle (`duet export`'s one safetensors file, read by `duet predict` and the page):
  * packages/models decodeBundle. Seeds are real bundles written by encodeBundle: an image and an
  * audio model (their specs, a few seeded weight tensors under `image.` / `audio.`), a late
- * fusion bundle (both models and the fitted rule) and an attention network's. Mutations hit
+ * fusion bundle (both models and the fitted rule), an attention network's and an ensemble of
+ * two audio models (members' specs and rule, weights under `audio.0.` / `audio.1.`). Mutations hit
  * the bytes (with the safetensors header length repaired half the time) and, through the
  * special mutator, the JSON config inside `__metadata__` (json_tree's mutations), re-serialised
  * so it reaches the config's checks.
  */
 import type { HostTensor } from '../../packages/autograd/src/nn/module';
 import { parseSafetensors, serializeSafetensors } from '../../packages/autograd/src/safetensors';
-import { BUNDLE_KEY, decodeBundle, encodeBundle, fusionConfig, unimodalConfig } from '../../packages/models/src/bundle/format';
+import { BUNDLE_KEY, decodeBundle, encodeBundle, ensembleConfig, fusionConfig, unimodalConfig } from '../../packages/models/src/bundle/format';
+import { makeEnsembleSpec } from '../../packages/models/src/ensemble/spec';
 import { Rng, type Rng as RngType } from '../engine';
 import type { Seed, Target } from '../target';
 import { fusionSpecs, unimodalSpecs } from './fusion_json';
@@ -26,11 +28,13 @@ function weights(prefix: string, seed: number): [string, HostTensor][] {
 function seedsOf(): Seed[] {
   const { image, audio } = unimodalSpecs();
   const specs = new Map(fusionSpecs());
+  const ensemble = makeEnsembleSpec([{ spec: audio, where: 'a', source: 'runs/a' }, { spec: audio, where: 'b', source: 'runs/b' }]);
   const files: [string, Uint8Array][] = [
     ['image', encodeBundle(unimodalConfig(image), weights('image.', 1))],
     ['audio', encodeBundle(unimodalConfig(audio), weights('audio.', 2))],
     ['late', encodeBundle(fusionConfig(specs.get('late')!), [...weights('image.', 3), ...weights('audio.', 4)])],
     ['attention', encodeBundle(fusionConfig(specs.get('attention')!), weights('', 5))],
+    ['ensemble', encodeBundle(ensembleConfig(ensemble, [audio, audio]), [...weights('audio.0.', 6), ...weights('audio.1.', 7)])],
   ];
   return files.map(([name, bytes]) => ({ name, bytes, fields: [{ at: 0, width: 8, littleEndian: true }] }));
 }
