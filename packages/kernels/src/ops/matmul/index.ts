@@ -8,6 +8,7 @@ import biasBackwardSource from '@duet/shaders/matmul/bias_backward.wgsl';
 import { empty, free, zeros, type GpuArray } from '../../array';
 import type { OpDef } from '../../op';
 import { unaryBackward } from '../unary/index';
+import { packOperands } from './packed';
 import { chooseMatmulVariant, matmulTuningKey, matmulVariantAvailable, matmulVariantFor, VARIANT_CONFIGS, type MatmulShape, type MatmulVariant, type VariantConfig } from './variants';
 
 export * from './variants';
@@ -67,22 +68,21 @@ export function matmul(ctx: GpuContext, a: GpuArray, b: GpuArray, options: Matmu
     throw new Error(`matmul: variant '${variant}' cannot run on ${ctx.adapter.name} (it needs the subgroups feature with 8-wide subgroups)`);
   }
   const config = narrowed(VARIANT_CONFIGS[variant], variant, m, n, batch);
+  // The packed variant reads op(a) and op(b) from panels, so it has no transposes of its own.
+  const [left, right] = variant === 'packed' ? packOperands(ctx, a, b, shape, transposeA, transposeB) : [a, b];
+  const transposes: Record<string, number> = variant === 'packed' ? {} : { TRANS_A: Number(transposeA), TRANS_B: Number(transposeB) };
   const kernel = ctx.kernel({
     name: `matmul/${variant}`,
     source: config.source,
-    overrides: {
-      ...config.overrides,
-      TRANS_A: Number(transposeA),
-      TRANS_B: Number(transposeB),
-      HAS_BIAS: Number(bias !== undefined),
-      ACTIVATION: activation === 'relu' ? 1 : 0,
-    },
+    overrides: { ...config.overrides, ...transposes, HAS_BIAS: Number(bias !== undefined), ACTIVATION: activation === 'relu' ? 1 : 0 },
   });
   const max = ctx.limits.maxComputeWorkgroupsPerDimension;
   const grid = [Math.ceil(n / config.cover[0]), Math.ceil(m / config.cover[1]), batch];
   if (grid.some((g) => g > max)) throw new Error(`matmul: grid [${grid.join(', ')}] passes maxComputeWorkgroupsPerDimension ${max}`);
   // NOTE: without a bias the `bias` binding still needs a buffer; a is read-only too, so it serves.
-  ctx.dispatch(kernel, { a: a.buffer, b: b.buffer, bias: (bias ?? a).buffer, c: c.buffer }, { m, n, k }, grid);
+  ctx.dispatch(kernel, { a: left.buffer, b: right.buffer, bias: (bias ?? a).buffer, c: c.buffer }, { m, n, k }, grid);
+  if (left !== a) free(ctx, left);
+  if (right !== b) free(ctx, right);
   return c;
 }
 
@@ -94,7 +94,7 @@ export function matmul(ctx: GpuContext, a: GpuArray, b: GpuArray, options: Matmu
  * Linear(760, 10) at batch 32 ran on one core in one workgroup).
  */
 function narrowed(config: VariantConfig, variant: MatmulVariant, m: number, n: number, batch: number): VariantConfig {
-  if (variant !== 'subgroup') return config;
+  if (variant !== 'subgroup' && variant !== 'packed') return config;
   let wg = Math.min(config.overrides.WG, 8 * Math.ceil(m / 16));
   if (Math.ceil(n / config.cover[0]) * Math.ceil(m / (2 * wg)) * batch < 4) wg = 8;
   if (wg === config.overrides.WG) return config;
@@ -188,7 +188,7 @@ export async function tuneMatmul(ctx: GpuContext, shapes: readonly MatmulShape[]
 
 export const matmulOp: OpDef = {
   name: 'matmul',
-  shaders: ['matmul/naive.wgsl', 'matmul/tiled.wgsl', 'matmul/register.wgsl', 'matmul/subgroup.wgsl', 'matmul/bias_backward.wgsl'],
+  shaders: ['matmul/naive.wgsl', 'matmul/tiled.wgsl', 'matmul/register.wgsl', 'matmul/subgroup.wgsl', 'matmul/packed.wgsl', 'matmul/pack.wgsl', 'matmul/bias_backward.wgsl'],
   differentiable: true,
   // float32 sums of up to K products, against a float64 reference.
   tolerance: { atol: 1e-5, rtol: 1e-4, gradAtol: 1e-5, gradRtol: 1e-4 },

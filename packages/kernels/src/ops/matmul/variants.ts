@@ -7,11 +7,12 @@
  */
 import type { GpuContext } from '@duet/gpu';
 import naiveSource from '@duet/shaders/matmul/naive.wgsl';
+import packedSource from '@duet/shaders/matmul/packed.wgsl';
 import registerSource from '@duet/shaders/matmul/register.wgsl';
 import subgroupSource from '@duet/shaders/matmul/subgroup.wgsl';
 import tiledSource from '@duet/shaders/matmul/tiled.wgsl';
 
-export const MATMUL_VARIANTS = ['naive', 'tiled', 'register', 'subgroup'] as const;
+export const MATMUL_VARIANTS = ['naive', 'tiled', 'register', 'subgroup', 'packed'] as const;
 export type MatmulVariant = (typeof MATMUL_VARIANTS)[number];
 
 /** How a variant is compiled and how its grid covers c. */
@@ -30,14 +31,19 @@ export const VARIANT_CONFIGS: Readonly<Record<MatmulVariant, VariantConfig>> = {
   register: { source: registerSource, overrides: { WG_X: 16, WG_Y: 4 }, cover: [128, 32] },
   // 8 subgroups of 8 invocations, each subgroup 32 columns x 16 rows, stacked along M.
   subgroup: { source: subgroupSource, overrides: { WG: 64 }, cover: [32, 128] },
+  // The subgroup schedule on operands packed into panels first (pack.wgsl).
+  packed: { source: packedSource, overrides: { WG: 64 }, cover: [32, 128] },
 };
 
+/** Variants that run on 8-wide subgroups. */
+const SUBGROUP_VARIANTS: readonly MatmulVariant[] = ['subgroup', 'packed'];
+
 /**
- * Whether `variant` can run on this device. `subgroup` needs the `subgroups` feature (requested
- * by @duet/gpu when the adapter has it) and subgroups of exactly 8 invocations.
+ * Whether `variant` can run on this device. `subgroup` and `packed` need the `subgroups`
+ * feature (requested by @duet/gpu when the adapter has it) and subgroups of exactly 8 invocations.
  */
 export function matmulVariantAvailable(ctx: GpuContext, variant: MatmulVariant): boolean {
-  if (variant !== 'subgroup') return true;
+  if (!SUBGROUP_VARIANTS.includes(variant)) return true;
   const info = (ctx.device as GPUDevice & { adapterInfo?: { subgroupMinSize?: number; subgroupMaxSize?: number } }).adapterInfo;
   return ctx.device.features.has('subgroups') && info?.subgroupMinSize === 8 && info.subgroupMaxSize === 8;
 }

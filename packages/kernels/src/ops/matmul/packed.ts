@@ -1,0 +1,39 @@
+/**
+ * The packing step of the `packed` matmul variant: op(a) and op(b) copied into panels by
+ * shaders/matmul/pack.wgsl, which shaders/matmul/packed.wgsl then streams (see its header for why).
+ */
+import type { GpuContext } from '@duet/gpu';
+import packSource from '@duet/shaders/matmul/pack.wgsl';
+import { empty, type GpuArray } from '../../array';
+import type { MatmulShape } from './variants';
+
+/** Rows of op(a) per panel and columns of op(b) per panel: ROWS and COLS of packed.wgsl. */
+export const PACKED_A_ROWS = 16;
+export const PACKED_B_COLS = 32;
+const PACK_WG = 64;
+
+/**
+ * packed (batch, ceil(width / pw), depth, pw) = op(x) (batch, depth, width) cut into panels of pw
+ * columns, zero past `width`; op(x)[z, i, w] = x[z * depth * width + i * strideDepth + w * strideWidth].
+ */
+function pack(ctx: GpuContext, x: GpuArray, batch: number, width: number, depth: number, strideDepth: number, strideWidth: number, pw: number, label: string): GpuArray {
+  const panels = Math.ceil(width / pw);
+  const packed = empty(ctx, [batch, panels, depth, pw], label);
+  const kernel = ctx.kernel({ name: 'matmul/pack', source: packSource, overrides: { WG: PACK_WG, PW: pw } });
+  const grid = [Math.ceil((depth * pw) / 4 / PACK_WG), panels, batch];
+  ctx.dispatch(kernel, { x: x.buffer, packed: packed.buffer }, { width, depth, strideDepth, strideWidth }, grid);
+  return packed;
+}
+
+/**
+ * op(a) (batch, M, K) as (batch, ceil(M / 16), K, 16) and op(b) (batch, K, N) as
+ * (batch, ceil(N / 32), K, 32), from a stored (…, M, K) or (…, K, M) when transposeA and b stored
+ * (…, K, N) or (…, N, K) when transposeB. The caller frees both after its dispatch.
+ */
+export function packOperands(ctx: GpuContext, a: GpuArray, b: GpuArray, shape: Required<MatmulShape>, transposeA: boolean, transposeB: boolean): [GpuArray, GpuArray] {
+  const { batch, m, n, k } = shape;
+  // op(a)^T (K, M) is the panel view of op(a): depth K, width M.
+  const packedA = pack(ctx, a, batch, m, k, transposeA ? m : 1, transposeA ? 1 : k, PACKED_A_ROWS, 'matmul.packedA');
+  const packedB = pack(ctx, b, batch, n, k, transposeB ? 1 : n, transposeB ? k : 1, PACKED_B_COLS, 'matmul.packedB');
+  return [packedA, packedB];
+}
