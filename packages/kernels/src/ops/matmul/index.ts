@@ -87,18 +87,19 @@ export function matmul(ctx: GpuContext, a: GpuArray, b: GpuArray, options: Matmu
 }
 
 /**
- * The subgroup variant's workgroup (2*WG rows of c) sized to c: no taller than M, whose rows past
- * the end a workgroup still computes (the MNIST CNN's dense layers at batch 64 left half of each
- * 128-row workgroup idle), and one subgroup per workgroup when c has fewer than 4 blocks, so a
- * CPU driver, which runs a workgroup on one thread, spreads them over its threads (lab-cnn's
- * Linear(760, 10) at batch 32 ran on one core in one workgroup).
+ * The subgroup and packed variants' workgroups (WG / 8 subgroups stacked along M) sized to c: no
+ * taller than M, whose rows past the end a workgroup still computes (the MNIST CNN's dense layers
+ * at batch 64 left half of each 128-row workgroup idle), and one subgroup per workgroup when c has
+ * fewer than 4 blocks, so a CPU driver, which runs a workgroup on one thread, spreads them over
+ * its threads (lab-cnn's Linear(760, 10) at batch 32 ran on one core in one workgroup).
  */
 function narrowed(config: VariantConfig, variant: MatmulVariant, m: number, n: number, batch: number): VariantConfig {
   if (variant !== 'subgroup' && variant !== 'packed') return config;
-  let wg = Math.min(config.overrides.WG, 8 * Math.ceil(m / 16));
-  if (Math.ceil(n / config.cover[0]) * Math.ceil(m / (2 * wg)) * batch < 4) wg = 8;
+  const rowsPerSubgroup = config.cover[1] / (config.overrides.WG / 8);
+  let wg = Math.min(config.overrides.WG, 8 * Math.ceil(m / rowsPerSubgroup));
+  if (Math.ceil(n / config.cover[0]) * Math.ceil(m / ((rowsPerSubgroup * wg) / 8)) * batch < 4) wg = 8;
   if (wg === config.overrides.WG) return config;
-  return { ...config, overrides: { ...config.overrides, WG: wg }, cover: [config.cover[0], 2 * wg] };
+  return { ...config, overrides: { ...config.overrides, WG: wg }, cover: [config.cover[0], (rowsPerSubgroup * wg) / 8] };
 }
 
 function fillWithBias(ctx: GpuContext, c: GpuArray, shape: Required<MatmulShape>, bias: GpuArray | undefined, activation: MatmulActivation): GpuArray {

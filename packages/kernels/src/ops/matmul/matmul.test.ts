@@ -54,16 +54,16 @@ describe('matmul reference', () => {
   });
 });
 
-// (m, n, k, batch): 1x1x1, odd sizes below and just past the 16-wide tiles, exact tiles, and
-// M past one 128-row workgroup of the subgroup/packed variants (whose second workgroup then has
-// subgroups beyond the last 16-row panel).
+// (m, n, k, batch): 1x1x1, odd sizes below and just past the 16-wide tiles, exact tiles, and M
+// and N past a few workgroups of the subgroup and packed variants (whose last workgroup along M
+// then has subgroups beyond the last panel of rows).
 const CASES = [
   { m: 1, n: 1, k: 1, batch: 1 },
   { m: 7, n: 13, k: 5, batch: 3 },
   { m: 33, n: 65, k: 17, batch: 1 },
   { m: 64, n: 64, k: 64, batch: 1 },
   { m: 33, n: 65, k: 17, batch: 3 },
-  { m: 150, n: 37, k: 3, batch: 2 },
+  { m: 300, n: 130, k: 3, batch: 2 },
 ];
 
 describeGpu('matmul on the GPU', (gpu) => {

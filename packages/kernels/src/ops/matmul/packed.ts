@@ -8,8 +8,8 @@ import { empty, type GpuArray } from '../../array';
 import type { MatmulShape } from './variants';
 
 /** Rows of op(a) per panel and columns of op(b) per panel: ROWS and COLS of packed.wgsl. */
-export const PACKED_A_ROWS = 16;
-export const PACKED_B_COLS = 32;
+export const PACKED_A_ROWS = 32;
+export const PACKED_B_COLS = 64;
 const PACK_WG = 64;
 
 /**
@@ -26,8 +26,8 @@ function pack(ctx: GpuContext, x: GpuArray, batch: number, width: number, depth:
 }
 
 /**
- * op(a) (batch, M, K) as (batch, ceil(M / 16), K, 16) and op(b) (batch, K, N) as
- * (batch, ceil(N / 32), K, 32), from a stored (…, M, K) or (…, K, M) when transposeA and b stored
+ * op(a) (batch, M, K) as (batch, ceil(M / 32), K, 32) and op(b) (batch, K, N) as
+ * (batch, ceil(N / 64), K, 64), from a stored (…, M, K) or (…, K, M) when transposeA and b stored
  * (…, K, N) or (…, N, K) when transposeB. The caller frees both after its dispatch.
  */
 export function packOperands(ctx: GpuContext, a: GpuArray, b: GpuArray, shape: Required<MatmulShape>, transposeA: boolean, transposeB: boolean): [GpuArray, GpuArray] {

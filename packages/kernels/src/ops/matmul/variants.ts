@@ -31,8 +31,8 @@ export const VARIANT_CONFIGS: Readonly<Record<MatmulVariant, VariantConfig>> = {
   register: { source: registerSource, overrides: { WG_X: 16, WG_Y: 4 }, cover: [128, 32] },
   // 8 subgroups of 8 invocations, each subgroup 32 columns x 16 rows, stacked along M.
   subgroup: { source: subgroupSource, overrides: { WG: 64 }, cover: [32, 128] },
-  // The subgroup schedule on operands packed into panels first (pack.wgsl).
-  packed: { source: packedSource, overrides: { WG: 64 }, cover: [32, 128] },
+  // 8 subgroups of 8 invocations, each 64 columns x 32 rows, on operands packed into panels first (pack.wgsl).
+  packed: { source: packedSource, overrides: { WG: 64 }, cover: [64, 256] },
 };
 
 /** Variants that run on 8-wide subgroups. */
