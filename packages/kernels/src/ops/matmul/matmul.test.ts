@@ -3,7 +3,7 @@ import { describeGpu, expectClose, itGpu, numericGradient, randomArray } from '@
 import { fromData, free, toData, type GpuArray } from '../../array';
 import {
   availableMatmulVariants, defaultMatmulVariant, matmul, matmulBackward, matmulOp, matmulShape, matmulShapeClass,
-  matmulVariantAvailable, matmulVariantFor, MATMUL_VARIANTS, tuneMatmul, type MatmulActivation,
+  matmulTuningKey, matmulVariantAvailable, matmulVariantFor, MATMUL_VARIANTS, tuneMatmul, type MatmulActivation,
 } from './index';
 import { matmulBackwardReference, matmulReference, type MatmulProblem } from './reference';
 
@@ -166,6 +166,10 @@ describeGpu('matmul on the GPU', (gpu) => {
     expect(matmulVariantFor(ctx, shape)).toBe(defaultMatmulVariant(ctx));
     const software = matmulVariantAvailable(ctx, 'subgroup') ? 'subgroup' : 'register';
     expect(defaultMatmulVariant(ctx)).toBe(ctx.adapter.isSoftware ? software : 'tiled');
+    // Large products pack their operands first where subgroups run.
+    const large = matmulVariantAvailable(ctx, 'packed') ? 'packed' : 'register';
+    expect(defaultMatmulVariant(ctx, { m: 1024, n: 1024, k: 1024 })).toBe(ctx.adapter.isSoftware ? large : 'tiled');
+    expect(defaultMatmulVariant(ctx, { m: 32, n: 10, k: 760 })).toBe(ctx.adapter.isSoftware ? software : 'tiled');
     const [chosen] = await tuneMatmul(ctx, [shape]);
     expect(availableMatmulVariants(ctx)).toContain(chosen);
     expect(matmulVariantFor(ctx, shape)).toBe(chosen);
@@ -178,7 +182,8 @@ describeGpu('matmul on the GPU', (gpu) => {
     const shape = { m: 3, n: 2, k: 2, batch: 1 };
     const a = fromData(ctx, randomArray(6, 31), [3, 2], 'a');
     const b = fromData(ctx, randomArray(4, 32), [2, 2], 'b');
-    const key = `matmul:${matmulShapeClass(shape)}`;
+    const key = matmulTuningKey(shape);
+    expect(key, 'the key names every candidate').toContain(MATMUL_VARIANTS.join('+'));
     const before = ctx.chosen(key);
     free(ctx, matmul(ctx, a, b));
     const tuned = await ctx.tunePending();

@@ -2,8 +2,9 @@
  * The matmul variants (same maths, different schedules) and how one is picked per adapter.
  * Choice: an explicit `variant` option; else what tuneMatmul measured on this adapter for the
  * shape's class (remembered in ctx.tuning); else the default: on software adapters (lavapipe,
- * SwiftShader: barriers are costly, loads are split per invocation) `subgroup` where it can run,
- * else `register`; `tiled` on GPUs.
+ * SwiftShader: barriers are costly, loads are split per invocation) `packed` for shapes of
+ * PACKED_MIN_MACS multiply-adds or more and `subgroup` below where subgroups can run, else
+ * `register`; `tiled` on GPUs.
  */
 import type { GpuContext } from '@duet/gpu';
 import naiveSource from '@duet/shaders/matmul/naive.wgsl';
@@ -70,14 +71,26 @@ export function matmulShapeClass(shape: MatmulShape): string {
   return `macs2^${Math.round(Math.log2(macs) / 3) * 3}`;
 }
 
-/** The variant used when nothing was measured for this shape class on this adapter. */
-export function defaultMatmulVariant(ctx: GpuContext): MatmulVariant {
+/**
+ * Multiply-adds from which `packed` is the software default: its two packing dispatches cost more
+ * than they save on small products (lavapipe: 32x760x10 ran at 0.6x `subgroup`'s speed, 256^3 at
+ * 1.5x, 1024^3 at 2x).
+ */
+export const PACKED_MIN_MACS = 2 ** 22;
+
+/** The variant used when nothing was measured for this shape (class) on this adapter. */
+export function defaultMatmulVariant(ctx: GpuContext, shape?: MatmulShape): MatmulVariant {
   if (!ctx.adapter.isSoftware) return 'tiled';
-  return matmulVariantAvailable(ctx, 'subgroup') ? 'subgroup' : 'register';
+  if (!matmulVariantAvailable(ctx, 'subgroup')) return 'register';
+  const macs = shape ? (shape.batch ?? 1) * shape.m * shape.n * shape.k : 0;
+  return macs >= PACKED_MIN_MACS ? 'packed' : 'subgroup';
 }
 
-/** The key a shape's measured choice is remembered under. */
-export const matmulTuningKey = (shape: MatmulShape): string => `matmul:${matmulShapeClass(shape)}`;
+/**
+ * The key a shape's measured choice is remembered under. It names the candidates, so that a
+ * choice remembered on disk before a variant was added (say `packed`) is measured again.
+ */
+export const matmulTuningKey = (shape: MatmulShape): string => `matmul:${MATMUL_VARIANTS.join('+')}:${matmulShapeClass(shape)}`;
 
 /**
  * The variant matmul() runs for `shape` on this context: the tuned choice if there is one, else
@@ -87,7 +100,7 @@ export const matmulTuningKey = (shape: MatmulShape): string => `matmul:${matmulS
 export function matmulVariantFor(ctx: GpuContext, shape: MatmulShape): MatmulVariant {
   const stored = ctx.chosen(matmulTuningKey(shape));
   const known = availableMatmulVariants(ctx) as string[];
-  return stored !== undefined && known.includes(stored) ? (stored as MatmulVariant) : defaultMatmulVariant(ctx);
+  return stored !== undefined && known.includes(stored) ? (stored as MatmulVariant) : defaultMatmulVariant(ctx, shape);
 }
 
 /**
@@ -106,7 +119,7 @@ export async function chooseMatmulVariant(
 ): Promise<MatmulVariant> {
   let bestSoFar = Infinity;
   // The likely winner first, so the slow candidates are cut short.
-  const first = defaultMatmulVariant(ctx);
+  const first = defaultMatmulVariant(ctx, shape);
   const usable = availableMatmulVariants(ctx).filter((v) => among.includes(v));
   if (usable.length === 0) throw new Error(`matmul: none of [${among.join(', ')}] can run on ${ctx.adapter.name}`);
   const candidates = usable.includes(first) ? [first, ...usable.filter((v) => v !== first)] : usable;
