@@ -1,8 +1,10 @@
 /**
- * Matmul throughput per variant on square sizes, and the variant the runtime picks.
- * Usage: node scripts/run-ts.mjs benchmarks/matmul_gflops.ts [--big] [--reps N] [--variants a,b] [--fresh]
+ * Matmul throughput per variant on square sizes (and other shapes), and the variant the runtime picks.
+ * Usage: node scripts/run-ts.mjs benchmarks/matmul_gflops.ts [--big] [--shapes MxKxN,…] [--reps N] [--variants a,b] [--fresh]
  *   --big       also 2048^3
- *   --reps N    timed repetitions per measurement after one warm-up (median reported; default 5)
+ *   --shapes    more products, (M, K) @ (K, N), e.g. the models' 32x760x10,64x9216x128
+ *   --reps N    timed repetitions per variant after one warm-up (median reported; default 5); the
+ *               variants take turns, one repetition each, so a shared machine's drift hits all alike
  *   --variants  which variants to time (default: every one this device can run)
  *   --fresh     tune in memory instead of reading/writing the on-disk tuning cache
  * Each result is checked against a float64 CPU product on a sample of entries. A variant more
@@ -21,13 +23,19 @@ import { availableMatmulVariants, MATMUL_VARIANTS, matmul, matmulShapeClass, mat
 const { values } = parseArgs({
   options: {
     big: { type: 'boolean', default: false },
+    shapes: { type: 'string' },
     reps: { type: 'string', default: '5' },
     variants: { type: 'string' },
     fresh: { type: 'boolean', default: false },
   },
 });
 const reps = Number(values.reps);
-const sizes = values.big ? [256, 512, 1024, 2048] : [256, 512, 1024];
+const squares = (values.big ? [256, 512, 1024, 2048] : [256, 512, 1024]).map((size) => ({ m: size, n: size, k: size }));
+const others = (values.shapes?.split(',') ?? []).map((s) => {
+  const [m, k, n] = s.split('x').map(Number);
+  if (![m, k, n].every((d) => Number.isInteger(d) && d > 0)) throw new Error(`--shapes: '${s}' is not MxKxN`);
+  return { m, n, k };
+});
 const SAMPLES = 64;
 
 const ctx = await acquireGpu(values.fresh ? { tuning: new MemoryTuningStore() } : {});
@@ -36,47 +44,49 @@ for (const v of variants) if (!(MATMUL_VARIANTS as readonly string[]).includes(v
 const dropped = new Set<MatmulVariant>();
 console.log(`adapter: ${ctx.adapter.name} (${ctx.adapter.backend}${ctx.adapter.isSoftware ? ', software' : ''}); median of ${reps} after 1 warm-up; ${availableParallelism()} cores, load average ${loadavg()[0].toFixed(1)}`);
 try {
-  for (const size of sizes) {
-    const [m, n, k] = [size, size, size];
-    const ad = randomArray(m * k, size);
-    const bd = randomArray(k * n, size + 1);
+  for (const shape of [...squares, ...others]) {
+    const { m, n, k } = shape;
+    const name = m === n && n === k ? `${m}^3` : `${m}x${k}x${n}`;
+    const ad = randomArray(m * k, m + 3 * k);
+    const bd = randomArray(k * n, m + 3 * k + 1);
     const a = fromData(ctx, ad, [m, k], 'bench.a');
     const b = fromData(ctx, bd, [k, n], 'bench.b');
     const c = fromData(ctx, new Float32Array(m * n), [m, n], 'bench.c');
-    const row: string[] = [];
-    const seconds = new Map<MatmulVariant, number>();
-    for (const variant of variants) {
-      if (dropped.has(variant)) {
-        row.push(`${variant} skipped (>10x slower than the best at 1024)`);
-        continue;
-      }
-      const record = () => void matmul(ctx, a, b, { variant, out: c });
-      await ctx.time(record);
-      const error = sampledError(await toData(ctx, c), ad, bd, size);
-      if (error > 1e-4) throw new Error(`${variant} at ${size}: sampled relative error ${error.toExponential(2)}`);
-      const times: number[] = [];
-      const cpuTimes: number[] = [];
-      for (let r = 0; r < reps; r++) {
-        const before = process.cpuUsage();
-        times.push(await ctx.time(record));
-        const used = process.cpuUsage(before);
-        cpuTimes.push((used.user + used.system) / 1e6);
-      }
-      const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
-      const flop = 2 * m * n * k;
-      seconds.set(variant, median(times));
-      row.push(
-        `${variant.padEnd(8)} ${(flop / median(times) / 1e9).toFixed(2)} GFLOPS (${(median(times) * 1e3).toFixed(1)} ms), ` +
-          `${(flop / median(cpuTimes) / 1e9).toFixed(2)} GFLOPS per CPU-second, sampled error ${error.toExponential(1)}`,
-      );
+    const timed = variants.filter((v) => !dropped.has(v));
+    const record = (variant: MatmulVariant) => () => void matmul(ctx, a, b, { variant, out: c });
+    const errors = new Map<MatmulVariant, number>();
+    for (const variant of timed) {
+      await ctx.time(record(variant));
+      const error = sampledError(await toData(ctx, c), ad, bd, m, n, k);
+      if (error > 1e-4) throw new Error(`${variant} at ${name}: sampled relative error ${error.toExponential(2)}`);
+      errors.set(variant, error);
     }
-    const shape = { m, n, k };
+    const times = new Map<MatmulVariant, number[]>(timed.map((v) => [v, []]));
+    const cpuTimes = new Map<MatmulVariant, number[]>(timed.map((v) => [v, []]));
+    for (let r = 0; r < reps; r++) {
+      for (const variant of timed) {
+        const before = process.cpuUsage();
+        times.get(variant)!.push(await ctx.time(record(variant)));
+        const used = process.cpuUsage(before);
+        cpuTimes.get(variant)!.push((used.user + used.system) / 1e6);
+      }
+    }
+    const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
+    const flop = 2 * m * n * k;
+    const row = variants.map((variant) => {
+      if (dropped.has(variant)) return `${variant} skipped (>10x slower than the best at 1024)`;
+      const t = median(times.get(variant)!);
+      return (
+        `${variant.padEnd(8)} ${(flop / t / 1e9).toFixed(2)} GFLOPS (${(t * 1e3).toFixed(1)} ms), ` +
+        `${(flop / median(cpuTimes.get(variant)!) / 1e9).toFixed(2)} GFLOPS per CPU-second, sampled error ${errors.get(variant)!.toExponential(1)}`
+      );
+    });
     const before = matmulVariantFor(ctx, shape);
-    console.log(`${size}^3:\n  ${row.join('\n  ')}`);
-    const [picked] = await tuneMatmul(ctx, [shape], variants.filter((v) => !dropped.has(v)));
+    console.log(`${name}:\n  ${row.join('\n  ')}`);
+    const [picked] = await tuneMatmul(ctx, [shape], timed);
     console.log(`  runtime pick for class ${matmulShapeClass(shape)}: ${picked} (before tuning: ${before})`);
-    const fastest = Math.min(...seconds.values());
-    if (size === 1024) for (const [variant, s] of seconds) if (s > 10 * fastest) dropped.add(variant);
+    const fastest = Math.min(...timed.map((v) => median(times.get(v)!)));
+    if (name === '1024^3') for (const v of timed) if (median(times.get(v)!) > 10 * fastest) dropped.add(v);
     for (const x of [a, b, c]) free(ctx, x);
   }
 } finally {
@@ -99,20 +109,20 @@ function randomArray(n: number, seed: number): Float32Array {
   return Float32Array.from({ length: n }, () => 2 * rand() - 1);
 }
 
-/** Largest |c - exact| / sum |a_ik b_kj| over a seeded sample of entries, exact in float64. */
-function sampledError(c: Float32Array, a: Float32Array, b: Float32Array, size: number): number {
-  const rand = seededRandom(size * 7);
+/** Largest |c - exact| / sum |a_ip b_pj| over a seeded sample of entries, exact in float64. */
+function sampledError(c: Float32Array, a: Float32Array, b: Float32Array, m: number, n: number, k: number): number {
+  const rand = seededRandom(m * 7 + n);
   let worst = 0;
   for (let s = 0; s < SAMPLES; s++) {
-    const i = Math.floor(rand() * size);
-    const j = Math.floor(rand() * size);
+    const i = Math.floor(rand() * m);
+    const j = Math.floor(rand() * n);
     let exact = 0;
     let scale = 0;
-    for (let p = 0; p < size; p++) {
-      exact += a[i * size + p] * b[p * size + j];
-      scale += Math.abs(a[i * size + p] * b[p * size + j]);
+    for (let p = 0; p < k; p++) {
+      exact += a[i * k + p] * b[p * n + j];
+      scale += Math.abs(a[i * k + p] * b[p * n + j]);
     }
-    worst = Math.max(worst, Math.abs(c[i * size + j] - exact) / scale);
+    worst = Math.max(worst, Math.abs(c[i * n + j] - exact) / scale);
   }
   return worst;
 }
