@@ -5,6 +5,7 @@ import {
   availableMatmulVariants, defaultMatmulVariant, matmul, matmulBackward, matmulOp, matmulShape, matmulShapeClass,
   matmulTuningKey, matmulVariantAvailable, matmulVariantFor, MATMUL_VARIANTS, tuneMatmul, type MatmulActivation,
 } from './index';
+import { packOperands, PACKED_A_ROWS, PACKED_B_COLS } from './packed';
 import { matmulBackwardReference, matmulReference, type MatmulProblem } from './reference';
 
 const TRANSPOSES = [[false, false], [true, false], [false, true], [true, true]] as const;
@@ -194,5 +195,35 @@ describeGpu('matmul on the GPU', (gpu) => {
     free(ctx, a);
     free(ctx, b);
   });
+  // The packed variant's panels, element by element: a wrong stride or a missing zero would
+  // otherwise only show as a wrong product.
+  for (const [transposeA, transposeB] of TRANSPOSES) {
+    itGpu(`packs op(a) into 32-row and op(b) into 64-column panels, zero past the edge (transposeA ${transposeA}, transposeB ${transposeB})`, async () => {
+      const ctx = gpu();
+      const p = { batch: 2, m: 37, n: 70, k: 3, transposeA, transposeB };
+      const [sa, sb] = storedShapes(p, false);
+      const ad = randomArray(p.batch * p.m * p.k, 7);
+      const bd = randomArray(p.batch * p.k * p.n, 8);
+      const a = fromData(ctx, ad, sa, 'a');
+      const b = fromData(ctx, bd, sb, 'b');
+      const [packedA, packedB] = packOperands(ctx, a, b, p, transposeA, transposeB);
+      // op(a)[z, r, i] and op(b)[z, i, c] straight from the stored layouts.
+      const opA = (z: number, r: number, i: number) => ad[z * p.m * p.k + (transposeA ? i * p.m + r : r * p.k + i)];
+      const opB = (z: number, i: number, c: number) => bd[z * p.k * p.n + (transposeB ? c * p.k + i : i * p.n + c)];
+      const panels = Math.ceil(p.m / PACKED_A_ROWS);
+      const strips = Math.ceil(p.n / PACKED_B_COLS);
+      const expectedA = new Float32Array(p.batch * panels * p.k * PACKED_A_ROWS);
+      const expectedB = new Float32Array(p.batch * strips * p.k * PACKED_B_COLS);
+      for (let z = 0; z < p.batch; z++) {
+        for (let i = 0; i < p.k; i++) {
+          for (let r = 0; r < p.m; r++) expectedA[((z * panels + Math.floor(r / PACKED_A_ROWS)) * p.k + i) * PACKED_A_ROWS + (r % PACKED_A_ROWS)] = opA(z, r, i);
+          for (let c = 0; c < p.n; c++) expectedB[((z * strips + Math.floor(c / PACKED_B_COLS)) * p.k + i) * PACKED_B_COLS + (c % PACKED_B_COLS)] = opB(z, i, c);
+        }
+      }
+      expect([...(await toData(ctx, packedA))]).toEqual([...expectedA]);
+      expect([...(await toData(ctx, packedB))]).toEqual([...expectedB]);
+      for (const x of [a, b, packedA, packedB]) free(ctx, x);
+    });
+  }
 });
 
