@@ -171,6 +171,7 @@ describeGpu('matmul on the GPU', (gpu) => {
     const large = matmulVariantAvailable(ctx, 'packed') ? 'packed' : 'register';
     expect(defaultMatmulVariant(ctx, { m: 1024, n: 1024, k: 1024 })).toBe(ctx.adapter.isSoftware ? large : 'tiled');
     expect(defaultMatmulVariant(ctx, { m: 32, n: 10, k: 760 })).toBe(ctx.adapter.isSoftware ? software : 'tiled');
+    expect(defaultMatmulVariant(ctx, { m: 64, n: 128, k: 9216 }), 'few products per packed value').toBe(ctx.adapter.isSoftware ? software : 'tiled');
     const [chosen] = await tuneMatmul(ctx, [shape]);
     expect(availableMatmulVariants(ctx)).toContain(chosen);
     expect(matmulVariantFor(ctx, shape)).toBe(chosen);

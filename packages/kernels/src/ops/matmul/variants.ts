@@ -2,8 +2,8 @@
  * The matmul variants (same maths, different schedules) and how one is picked per adapter.
  * Choice: an explicit `variant` option; else what tuneMatmul measured on this adapter for the
  * shape's class (remembered in ctx.tuning); else the default: on software adapters (lavapipe,
- * SwiftShader: barriers are costly, loads are split per invocation) `packed` for shapes of
- * PACKED_MIN_MACS multiply-adds or more and `subgroup` below where subgroups can run, else
+ * SwiftShader: barriers are costly, loads are split per invocation) `packed` for large enough
+ * products (PACKED_MIN_MACS, PACKED_MIN_REUSE) and `subgroup` below where subgroups can run, else
  * `register`; `tiled` on GPUs.
  */
 import type { GpuContext } from '@duet/gpu';
@@ -72,18 +72,22 @@ export function matmulShapeClass(shape: MatmulShape): string {
 }
 
 /**
- * Multiply-adds from which `packed` is the software default: its two packing dispatches cost more
- * than they save on small products (lavapipe: 32x760x10 ran at 0.6x `subgroup`'s speed, 256^3 at
- * 1.5x, 1024^3 at 2x).
+ * When `packed` is the software default: from PACKED_MIN_MACS multiply-adds, and from
+ * PACKED_MIN_REUSE multiply-adds per packed element (mn / (m + n): packing copies (m + n) k
+ * values for m n k multiply-adds). Below, its packing dispatches cost about what they save
+ * (lavapipe: 32x760x10 ran at 0.5x `subgroup`'s speed and 64x9216x128, 43 per element, at 1x;
+ * 256^3, 128 per element, at 1.1-1.4x, 1024^3 at 1.5-1.8x).
  */
 export const PACKED_MIN_MACS = 2 ** 22;
+export const PACKED_MIN_REUSE = 64;
 
 /** The variant used when nothing was measured for this shape (class) on this adapter. */
 export function defaultMatmulVariant(ctx: GpuContext, shape?: MatmulShape): MatmulVariant {
   if (!ctx.adapter.isSoftware) return 'tiled';
   if (!matmulVariantAvailable(ctx, 'subgroup')) return 'register';
-  const macs = shape ? (shape.batch ?? 1) * shape.m * shape.n * shape.k : 0;
-  return macs >= PACKED_MIN_MACS ? 'packed' : 'subgroup';
+  if (!shape) return 'subgroup';
+  const { m, n, k, batch = 1 } = shape;
+  return batch * m * n * k >= PACKED_MIN_MACS && (m * n) / (m + n) >= PACKED_MIN_REUSE ? 'packed' : 'subgroup';
 }
 
 /**
