@@ -358,9 +358,6 @@ export class GpuContext {
     this.commandEncoder().copyBufferToBuffer(buffer, byteOffset, staging, 0, size);
     this.flush();
     try {
-      // A training loop reads its losses after a whole run of queued steps: mapping at once
-      // would spin the JS thread (as sync() would) for all of it.
-      if (this.adapter.isSoftware) await this.waitForQueue(this.flags.syncSleepFraction);
       await staging.mapAsync(MAP_MODE_READ, 0, size);
     } catch (error) {
       await this.throwPendingErrors();

@@ -30,8 +30,8 @@ export interface GpuFlags {
    * On a software adapter (lavapipe, SwiftShader), sync() first sleeps this fraction of the time
    * the submitted work is expected to take still (from the recent syncs), then waits. NOTE:
    * waiting for the queue (dawn.node polls with setImmediate) keeps the JS thread busy, taking a
-   * core from the driver's threads that run the work; 0 always waits at once. Reads wait the
-   * same way; time() always waits at once (its figure must not include a sleep).
+   * core from the driver's threads that run the work; 0 always waits at once. time() and reads
+   * always wait at once (their figures and latency must not include a sleep).
    */
   syncSleepFraction: number;
 }
