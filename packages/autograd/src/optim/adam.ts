@@ -1,7 +1,7 @@
 /** torch.optim.Adam and AdamW (amsgrad off); one kernel per parameter. */
-import { adamStep, type GpuArray } from '../kernels';
+import { adamStep } from '../kernels';
 import type { Tensor } from '../tensor';
-import { Optimizer } from './optimizer';
+import { Optimizer, type ParameterUpdate } from './optimizer';
 
 export interface AdamOptions {
   readonly lr?: number;
@@ -15,14 +15,12 @@ export class Adam extends Optimizer {
     super(params, options.lr ?? 1e-3, kind, ['exp_avg', 'exp_avg_sq']);
   }
 
-  protected update(p: Tensor, grad: GpuArray, step: number, state: (name: string) => GpuArray): void {
+  protected updateAll(updates: readonly ParameterUpdate[]): void {
     const [beta1, beta2] = this.options.betas ?? [0.9, 0.999];
-    adamStep(
-      this.ctx,
-      { param: p.data, grad, expAvg: state('exp_avg'), expAvgSq: state('exp_avg_sq') },
-      { lr: this.lr, beta1, beta2, eps: this.options.eps ?? 1e-8, weightDecay: this.options.weightDecay ?? (this.decoupled ? 1e-2 : 0), decoupledWeightDecay: this.decoupled },
-      step,
-    );
+    const hyper = { lr: this.lr, beta1, beta2, eps: this.options.eps ?? 1e-8, weightDecay: this.options.weightDecay ?? (this.decoupled ? 1e-2 : 0), decoupledWeightDecay: this.decoupled };
+    for (const { p, grad, step, state } of updates) {
+      adamStep(this.ctx, { param: p.data, grad, expAvg: state('exp_avg'), expAvgSq: state('exp_avg_sq') }, hyper, step);
+    }
   }
 }
 

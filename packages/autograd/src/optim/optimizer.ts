@@ -18,6 +18,14 @@ export interface OptimizerState {
   readonly arrays: ReadonlyMap<string, HostTensor>;
 }
 
+/** One parameter's part of a step: its gradient, its step count (from 1) and its state arrays. */
+export interface ParameterUpdate {
+  readonly p: Tensor;
+  readonly grad: GpuArray;
+  readonly step: number;
+  readonly state: (name: string) => GpuArray;
+}
+
 export abstract class Optimizer {
   readonly params: readonly Tensor[];
   protected readonly steps: number[];
@@ -40,17 +48,17 @@ export abstract class Optimizer {
 
   /** One update of every parameter that has a gradient (others are skipped, as in PyTorch). */
   step(): void {
-    noGrad(() => {
-      this.params.forEach((p, i) => {
-        if (!p.grad) return;
-        this.steps[i]++;
-        this.update(p, p.grad, this.steps[i], (name) => this.stateArray(i, name));
-      });
+    const updates: ParameterUpdate[] = [];
+    this.params.forEach((p, i) => {
+      if (!p.grad) return;
+      this.steps[i]++;
+      updates.push({ p, grad: p.grad, step: this.steps[i], state: (name) => this.stateArray(i, name) });
     });
+    noGrad(() => this.updateAll(updates));
   }
 
-  /** Updates p in place from its gradient; `step` counts from 1 for this parameter. */
-  protected abstract update(p: Tensor, grad: GpuArray, step: number, state: (name: string) => GpuArray): void;
+  /** Updates every parameter of one step in place from its gradient (kernels may batch them). */
+  protected abstract updateAll(updates: readonly ParameterUpdate[]): void;
 
   async stateDict(): Promise<OptimizerState> {
     const arrays = new Map<string, HostTensor>();

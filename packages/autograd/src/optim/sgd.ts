@@ -1,7 +1,10 @@
-/** torch.optim.SGD: momentum, dampening, nesterov, weight decay; one kernel per parameter. */
-import { sgdStep, type GpuArray } from '../kernels';
+/**
+ * torch.optim.SGD: momentum, dampening, nesterov, weight decay. A step updates all parameters
+ * with multi-tensor kernels (one dispatch per SGD_MULTI_SLOTS parameters), not one per parameter.
+ */
+import { sgdStepMulti } from '../kernels';
 import type { Tensor } from '../tensor';
-import { Optimizer } from './optimizer';
+import { Optimizer, type ParameterUpdate } from './optimizer';
 
 export interface SgdOptions {
   readonly lr: number;
@@ -16,8 +19,9 @@ export class SGD extends Optimizer {
     super(params, options.lr, 'SGD', ['momentum_buffer']);
   }
 
-  protected update(p: Tensor, grad: GpuArray, step: number, state: (name: string) => GpuArray): void {
+  protected updateAll(updates: readonly ParameterUpdate[]): void {
     const momentum = this.options.momentum ?? 0;
-    sgdStep(this.ctx, { param: p.data, grad, momentumBuffer: momentum !== 0 ? state('momentum_buffer') : undefined }, { ...this.options, lr: this.lr }, step);
+    const tensors = updates.map((u) => ({ param: u.p.data, grad: u.grad, momentumBuffer: momentum !== 0 ? u.state('momentum_buffer') : undefined, step: u.step }));
+    sgdStepMulti(this.ctx, tensors, { ...this.options, lr: this.lr });
   }
 }

@@ -5,8 +5,9 @@
  * (params, grads and each state its own flat buffer, same layout; see `flatLayout`) and a whole
  * training step's update is one dispatch; a single tensor works the same way.
  */
-import { dispatch1d, type GpuContext } from '@duet/gpu';
+import { dispatch1d, type Binding, type GpuContext } from '@duet/gpu';
 import sgdSource from '@duet/shaders/optim/sgd.wgsl';
+import sgdMultiSource from '@duet/shaders/optim/sgd_multi.wgsl';
 import adamSource from '@duet/shaders/optim/adam.wgsl';
 import { numel, type GpuArray } from '../../array';
 import type { OpDef } from '../../op';
@@ -80,6 +81,78 @@ export function sgdStep(ctx: GpuContext, buffers: SgdBuffers, hyper: SgdHyper, s
   if (placeholder) ctx.release(placeholder);
 }
 
+/** One tensor of a multi-tensor SGD step: its buffers and its own step count (from 1). */
+export interface SgdTensor extends SgdBuffers {
+  readonly step: number;
+}
+
+/** Tensors one sgd_multi dispatch updates (its slots: param, grad, momentumBuffer each). */
+export const SGD_MULTI_SLOTS = 4;
+
+/** Whether this device can bind sgd_multi's 3 * SGD_MULTI_SLOTS storage buffers in one stage. */
+export function sgdMultiAvailable(ctx: GpuContext): boolean {
+  return ctx.limits.maxStorageBuffersPerShaderStage >= 3 * SGD_MULTI_SLOTS;
+}
+
+/**
+ * sgdStep over many separate tensors (a model's parameters): one dispatch per SGD_MULTI_SLOTS
+ * tensors instead of one per tensor, with results identical to sgdStep on each. Falls back to
+ * sgdStep per tensor where the device binds too few storage buffers (sgdMultiAvailable).
+ * Each tensor: param, grad, momentumBuffer: (N_k) -> param, momentumBuffer updated in place.
+ */
+export function sgdStepMulti(ctx: GpuContext, tensors: readonly SgdTensor[], hyper: SgdHyper): void {
+  if (!sgdMultiAvailable(ctx)) {
+    for (const t of tensors) sgdStep(ctx, t, hyper, t.step);
+    return;
+  }
+  const { lr, momentum = 0, dampening = 0, weightDecay = 0, nesterov = false } = hyper;
+  if (nesterov && (momentum <= 0 || dampening !== 0)) {
+    throw new Error('sgdStepMulti: nesterov momentum requires a momentum and zero dampening (as in torch.optim.SGD)');
+  }
+  for (const t of tensors) {
+    checkStep(t.step);
+    checkRange('sgdStepMulti', t.param, [t.grad, momentum !== 0 ? t.momentumBuffer : undefined]);
+    if (momentum !== 0 && !t.momentumBuffer) throw new Error('sgdStepMulti: momentum needs a momentumBuffer');
+  }
+  const kernel = ctx.kernel({ name: 'optim/sgd_multi', source: sgdMultiSource, overrides: { WG } });
+  // Unused slots (and momentum buffers without momentum) bind placeholders the kernel never
+  // touches. NOTE: WebGPU rejects a buffer bound both read-only and writable, or writable twice
+  // over overlapping ranges, in one dispatch: grads share one read-only placeholder, and each
+  // writable binding gets its own aligned 4-byte range of another.
+  const align = ctx.limits.minStorageBufferOffsetAlignment;
+  const writable = ctx.createBuffer(align * 2 * SGD_MULTI_SLOTS, 'sgd_multi.placeholder');
+  const readable = ctx.createBuffer(4, 'sgd_multi.placeholderGrad');
+  const placeholder = (n: number): Binding => ({ buffer: writable, offset: n * align, size: 4 });
+  for (let start = 0; start < tensors.length; start += SGD_MULTI_SLOTS) {
+    const chunk = tensors.slice(start, start + SGD_MULTI_SLOTS);
+    const bindings: Record<string, Binding> = {};
+    const size = [0, 0, 0, 0];
+    const firstWorkgroup = [0, 0, 0, 0];
+    const firstStep = [0, 0, 0, 0];
+    let workgroups = 0;
+    for (let k = 0; k < SGD_MULTI_SLOTS; k++) {
+      const t = chunk[k];
+      firstWorkgroup[k] = workgroups;
+      bindings[`param${k}`] = t?.param.buffer ?? placeholder(2 * k);
+      bindings[`grad${k}`] = t?.grad.buffer ?? readable;
+      bindings[`momentumBuffer${k}`] = (momentum !== 0 ? t?.momentumBuffer?.buffer : undefined) ?? placeholder(2 * k + 1);
+      if (!t) continue;
+      size[k] = numel(t.param);
+      firstStep[k] = t.step === 1 ? 1 : 0;
+      workgroups += Math.ceil(size[k] / WG);
+    }
+    if (workgroups === 0) continue;
+    ctx.dispatch(
+      kernel,
+      bindings,
+      { size, firstWorkgroup, firstStep, lr, momentum, oneMinusDampening: 1 - dampening, weightDecay, nesterov: nesterov ? 1 : 0 },
+      dispatch1d(workgroups * WG, WG, ctx.limits.maxComputeWorkgroupsPerDimension),
+    );
+  }
+  ctx.release(writable);
+  ctx.release(readable);
+}
+
 /**
  * One torch.optim.Adam step (or AdamW with `decoupledWeightDecay`), in place, amsgrad off.
  * `step` counts from 1 (the step being taken) and sets the bias corrections.
@@ -150,7 +223,7 @@ function checkRange(what: string, param: GpuArray, others: (GpuArray | undefined
 
 export const optimOp: OpDef = {
   name: 'optim',
-  shaders: ['optim/sgd.wgsl', 'optim/adam.wgsl'],
+  shaders: ['optim/sgd.wgsl', 'optim/sgd_multi.wgsl', 'optim/adam.wgsl'],
   differentiable: 'parameter updates are not differentiated',
   tolerance: { atol: 1e-6, rtol: 1e-5 },
 };

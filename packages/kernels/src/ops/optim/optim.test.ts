@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { describeGpu, expectClose, itGpu, randomArray } from '@duet/gpu/testing';
 import type { GpuContext } from '@duet/gpu';
 import { fromData, free, toData, zeros, type GpuArray } from '../../array';
-import { adamStep, adamwStep, flatLayout, optimOp, sgdStep, type AdamHyper, type SgdHyper } from './index';
+import { adamStep, adamwStep, flatLayout, optimOp, SGD_MULTI_SLOTS, sgdMultiAvailable, sgdStep, sgdStepMulti, type AdamHyper, type SgdHyper } from './index';
 import { adamReference, sgdReference } from './reference';
 import torch from './optim_torch.json';
 
@@ -122,6 +122,53 @@ describeGpu('optim on the GPU', (gpu) => {
       freeAll(ctx, s);
     });
   }
+
+  // 6 tensors: two dispatches of SGD_MULTI_SLOTS and fewer; 300 and 1000 are not multiples of the
+  // 256-wide workgroup. Tensor 2 joins late (its first step is the others' second).
+  for (const [name, h] of variants.filter(([, v]) => v.kind === 'sgd')) {
+    itGpu(`${name}: sgdStepMulti over 6 separate tensors matches the reference per tensor`, async () => {
+      const ctx = gpu();
+      const hyper = (h as { kind: 'sgd'; hyper: SgdHyper }).hyper;
+      const sizes = [1, 300, 7, 1000, 257, 2];
+      const params = sizes.map((n, k) => randomArray(n, 30 + k, -2, 2));
+      const grads = [1, 2].map((t) => sizes.map((n, k) => randomArray(n, 40 + 10 * t + k)));
+      const state = sizes.map((n, k) => upload(ctx, params[k]));
+      const expected = sizes.map((_, k) => ({ param: Float64Array.from(params[k]) as Float64Array, momentumBuffer: new Float64Array(sizes[k]) as Float64Array, steps: 0 }));
+      for (const t of [1, 2]) {
+        const joined = sizes.map((_, k) => k !== 2 || t === 2);
+        sizes.forEach((_, k) => joined[k] && setGrad(ctx, state[k], grads[t - 1][k]));
+        const tensors = sizes.flatMap((_, k) => {
+          if (!joined[k]) return [];
+          const e = expected[k];
+          e.steps++;
+          ({ param: e.param, momentumBuffer: e.momentumBuffer } = sgdReference(e.param, grads[t - 1][k], e.momentumBuffer, hyper, e.steps));
+          return [{ param: state[k].param, grad: state[k].grad, momentumBuffer: hyper.momentum ? state[k].a : undefined, step: e.steps }];
+        });
+        sgdStepMulti(ctx, tensors, hyper);
+      }
+      for (let k = 0; k < sizes.length; k++) {
+        expectClose(await toData(ctx, state[k].param), expected[k].param, atol, rtol, `${name} tensor ${k} param`);
+        if (hyper.momentum) expectClose(await toData(ctx, state[k].a), expected[k].momentumBuffer, atol, rtol, `${name} tensor ${k} momentumBuffer`);
+        freeAll(ctx, state[k]);
+      }
+    });
+  }
+
+  itGpu('sgdStepMulti takes one dispatch per SGD_MULTI_SLOTS tensors where the device binds enough buffers', () => {
+    const ctx = gpu();
+    const state = [3, 5, 8, 13, 21, 34].map((n, k) => upload(ctx, randomArray(n, 60 + k)));
+    const dispatch = ctx.dispatch.bind(ctx);
+    let dispatches = 0;
+    ctx.dispatch = (...args) => (dispatches++, dispatch(...args));
+    try {
+      sgdStepMulti(ctx, state.map((s) => ({ param: s.param, grad: s.grad, momentumBuffer: s.a, step: 1 })), { lr: 0.1, momentum: 0.9 });
+    } finally {
+      ctx.dispatch = dispatch;
+    }
+    expect(dispatches).toBe(sgdMultiAvailable(ctx) ? Math.ceil(state.length / SGD_MULTI_SLOTS) : state.length);
+    expect(() => sgdStepMulti(ctx, [{ param: state[0].param, grad: state[0].grad, step: 1 }], { lr: 0.1, momentum: 0.9 })).toThrow(/needs a momentumBuffer/);
+    state.forEach((s) => freeAll(ctx, s));
+  });
 
   itGpu('updates several tensors packed in one flat buffer with one dispatch each, and a sub-range alone', async () => {
     const ctx = gpu();
