@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { describeGpu, expectClose, itGpu, numericGradient, randomArray } from '@duet/gpu/testing';
 import { fromData, free, toData, type GpuArray } from '../../array';
 import {
-  CONV2D_VARIANTS, availableConv2dVariants, conv2d, conv2dBackwardBias, conv2dBackwardInput, conv2dBackwardWeight, conv2dGeometry, conv2dOp,
+  CONV2D_VARIANTS, availableConv2dVariants, conv2d, conv2dBackwardBias, conv2dBackwardInput, conv2dBackwardReluBias, conv2dBackwardWeight, conv2dGeometry, conv2dOp,
   conv2dOutputShape, conv2dVariantAvailable, defaultConv2dVariant, tuneConv2d, conv2dTuningKey, type Conv2dDirection, type Conv2dOptions,
 } from './index';
 import {
@@ -147,6 +147,31 @@ describeGpu('conv2d on the GPU', (gpu) => {
     free(ctx, x);
     free(ctx, w);
   });
+
+  // H'*W' = 18*20 = 360: 90 vec4s span two shares of the 64-wide workgroup; 7*6 = 42 is not a
+  // multiple of 4 and takes the two-kernel path.
+  const reluBiasCases: Case[] = [
+    { x: [3, 2, 20, 22], weight: [7, 2, 3, 3] },
+    { x: [2, 3, 9, 8], weight: [5, 3, 3, 3] },
+  ];
+  for (const c of reluBiasCases) {
+    itGpu(`backward through a fused relu to the bias masks the gradient where y <= 0 and sums it per channel: ${describeCase(c)}`, async () => {
+      const ctx = gpu();
+      const g = conv2dGeometry(c.x, c.weight, c);
+      const outShape = conv2dOutputShape(g);
+      const ys = conv2dReference(g, randomArray(count(c.x), 31), randomArray(count(c.weight), 32), randomArray(c.weight[0], 33), true);
+      expect(ys.some((v) => v === 0) && ys.some((v) => v > 0)).toBe(true);
+      const up = randomArray(count(outShape), 34);
+      const masked = up.map((v, i) => (ys[i] > 0 ? v : 0));
+      const y = fromData(ctx, Float32Array.from(ys), outShape, 'y');
+      const gy = fromData(ctx, up, outShape, 'gy');
+      const { gradConv, gradBias } = conv2dBackwardReluBias(ctx, y, gy);
+      expect(gradConv.shape).toEqual(outShape);
+      expectClose(await toData(ctx, gradConv), masked, 0, 0, 'gradConv');
+      expectClose(await toData(ctx, gradBias), conv2dBackwardBiasReference(g, masked), gradAtol, gradRtol, 'gradBias');
+      for (const a of [y, gy, gradConv, gradBias]) free(ctx, a);
+    });
+  }
 
   itGpu('matches torch on the golden case with every variant', async () => {
     const ctx = gpu();

@@ -9,6 +9,7 @@
 import type { GpuContext } from '@duet/gpu';
 import { empty, type GpuArray } from '../../array';
 import type { OpDef } from '../../op';
+import { unaryBackward } from '../unary/index';
 import { outHeightOf, outWidthOf, type Conv2dGeometry } from './reference';
 import { tuneConv2d } from './tune';
 import { KERNELS, conv2dTuningKey, defaultConv2dVariant, rememberedVariant, run, type Conv2dVariantOf } from './variants';
@@ -121,6 +122,30 @@ export function conv2dBackwardBias(ctx: GpuContext, gradOutput: GpuArray): GpuAr
   return gradBias;
 }
 
+/**
+ * Backward through a conv2d with a fused relu, to its bias, in one dispatch: the gradient at the
+ * convolution's output, gradConv = gradOutput * (y > 0) (y: the relu's output), which the
+ * gradInput and gradWeight kernels take next, and gradBias, the sum of gradConv over B, H', W'.
+ * Same values as unaryBackward('relu', y, gradOutput) then conv2dBackwardBias.
+ * y, gradOutput: (B, Cout, H', W') -> gradConv: (B, Cout, H', W'), gradBias: (Cout).
+ */
+export function conv2dBackwardReluBias(ctx: GpuContext, y: GpuArray, gradOutput: GpuArray): { gradConv: GpuArray; gradBias: GpuArray } {
+  if (gradOutput.shape.length !== 4) throw new Error(`conv2d: gradOutput must be (B, Cout, H', W'), got [${gradOutput.shape.join(', ')}]`);
+  if (y.shape.join() !== gradOutput.shape.join()) throw new Error(`conv2d: y is [${y.shape.join(', ')}], gradOutput [${gradOutput.shape.join(', ')}]`);
+  const [batch, channels, h, w] = gradOutput.shape;
+  if ((h * w) % 4 !== 0) {
+    // The kernel moves vec4s of one plane: other planes take the two kernels it fuses.
+    const gradConv = unaryBackward(ctx, 'relu', y, gradOutput);
+    return { gradConv, gradBias: conv2dBackwardBias(ctx, gradConv) };
+  }
+  const gradConv = empty(ctx, gradOutput.shape, 'conv2d.gradConv');
+  const gradBias = empty(ctx, [channels], 'conv2d.gradBias');
+  const WG = 64;
+  const kernel = ctx.kernel({ name: 'conv2d/backward_bias_relu', source: KERNELS.backwardBiasRelu, overrides: { WG } });
+  ctx.dispatch(kernel, { y: y.buffer, gradOutput: gradOutput.buffer, gradConv: gradConv.buffer, gradBias: gradBias.buffer }, { batch, channels, plane4: (h * w) / 4 }, [channels, 1, 1]);
+  return { gradConv, gradBias };
+}
+
 function checkGradOutput(g: Conv2dGeometry, gradOutput: GpuArray): void {
   const expected = conv2dOutputShape(g);
   if (gradOutput.shape.join() !== expected.join()) {
@@ -144,7 +169,7 @@ export const conv2dOp: OpDef = {
     'conv2d/backward_weight.wgsl', 'conv2d/backward_weight_register.wgsl', 'conv2d/backward_weight_tiled.wgsl',
     'conv2d/backward_weight_subgroup.wgsl',
     'conv2d/backward_weight_reduce.wgsl',
-    'conv2d/backward_bias.wgsl',
+    'conv2d/backward_bias.wgsl', 'conv2d/backward_bias_relu.wgsl',
   ],
   differentiable: true,
   // Sums of up to Cin*kH*kW (forward) or B*H'*W' (weight) float32 products.

@@ -17,6 +17,7 @@ import backwardWeightRegister from '@duet/shaders/conv2d/backward_weight_registe
 import backwardWeightSubgroup from '@duet/shaders/conv2d/backward_weight_subgroup.wgsl';
 import backwardWeightTiled from '@duet/shaders/conv2d/backward_weight_tiled.wgsl';
 import backwardBias from '@duet/shaders/conv2d/backward_bias.wgsl';
+import backwardBiasRelu from '@duet/shaders/conv2d/backward_bias_relu.wgsl';
 import backwardWeightReduce from '@duet/shaders/conv2d/backward_weight_reduce.wgsl';
 import { matmulVariantAvailable } from '../matmul/variants';
 import { outHeightOf, outWidthOf, type Conv2dGeometry } from './reference';
@@ -32,7 +33,7 @@ export type Conv2dDirection = keyof typeof CONV2D_VARIANTS;
 export type Conv2dVariantOf<D extends Conv2dDirection> = (typeof CONV2D_VARIANTS)[D][number];
 export type Conv2dVariant = Conv2dVariantOf<Conv2dDirection>;
 
-export const KERNELS = { backwardBias, backwardWeightReduce };
+export const KERNELS = { backwardBias, backwardBiasRelu, backwardWeightReduce };
 
 /** How a direction maps onto its kernels' grids (out = H' and W' of the geometry). */
 interface DirectionSpec {
