@@ -1,7 +1,11 @@
 /**
  * Training throughput, measured the same way for every impl: build the session, warm up
- * (compiles, moves data), then `reps` turns of `steps` steps, each impl taking its turn in
- * round-robin so that the machine's drift hits every impl alike. samples/s = steps * batch / s.
+ * (compiles, moves data), then turns of `steps` steps, each impl taking its turn in round-robin
+ * so that the machine's drift hits every impl alike. samples/s = steps * batch / s, median over
+ * the turns. Every impl takes at least `reps` turns; an impl whose turns add up to less than
+ * `seconds` goes on taking turns (up to `maxReps`), so the fast impls (Duet, PyTorch: tens of ms
+ * a turn, where one stall of a shared CPU moves a median of 3 by half) get a stable median while
+ * the slow peers (seconds a turn) cost no more than before.
  * Check: the loss on the fixed batch must be finite and lower after training than before.
  */
 import { stats } from './timing';
@@ -11,12 +15,16 @@ import type { Trainer, TrainSession, Workload } from './workloads';
 export interface TrainingPlan {
   readonly warmup: number;
   readonly steps: number;
+  /** Turns every impl takes. */
   readonly reps: number;
+  /** Turns an impl may take while its turns add up to less than `seconds`. */
+  readonly maxReps: number;
+  readonly seconds: number;
 }
 
 export function trainingPlan(quick: boolean, w: Workload): TrainingPlan {
-  if (quick) return { warmup: 1, steps: 1, reps: 2 };
-  return w.name === 'mnist-cnn' ? { warmup: 1, steps: 2, reps: 3 } : { warmup: 2, steps: 5, reps: 3 };
+  if (quick) return { warmup: 1, steps: 1, reps: 2, maxReps: 2, seconds: 0 };
+  return w.name === 'mnist-cnn' ? { warmup: 1, steps: 2, reps: 3, maxReps: 15, seconds: 3 } : { warmup: 2, steps: 5, reps: 3, maxReps: 25, seconds: 4 };
 }
 
 export async function measureTraining<W extends Workload>(s: SuiteContext, suite: string, w: W, trainers: readonly Trainer<W>[], plan: TrainingPlan): Promise<void> {
@@ -32,8 +40,9 @@ export async function measureTraining<W extends Workload>(s: SuiteContext, suite
       s.emit(failedRow(suite, w, trainer, `could not train: ${(error as Error).message.split('\n')[0]}`));
     }
   }
-  for (let rep = 0; rep < plan.reps; rep++) {
-    for (const entry of live) {
+  const busy = (entry: (typeof live)[number]) => entry.times.length < plan.reps || (entry.times.length < plan.maxReps && entry.times.reduce((a, b) => a + b, 0) < plan.seconds);
+  while (live.some(busy)) {
+    for (const entry of live.filter(busy)) {
       await entry.trainer.activate?.();
       const start = performance.now();
       await entry.session.run(plan.steps);
@@ -52,7 +61,7 @@ export async function measureTraining<W extends Workload>(s: SuiteContext, suite
       suite, workload: w.name, impl: trainer.impl, backend: trainer.backend, unit: 'samples/s',
       min: work / seconds.max, median: work / seconds.median, max: work / seconds.min,
       status: wrong ? 'failed' : 'passed',
-      note: wrong ?? `loss ${before.toFixed(3)} -> ${after.toFixed(3)}; ${plan.reps}x${plan.steps} steps after ${plan.warmup} warm-up`,
+      note: wrong ?? `loss ${before.toFixed(3)} -> ${after.toFixed(3)}; ${times.length}x${plan.steps} steps after ${plan.warmup} warm-up`,
     });
   }
 }
