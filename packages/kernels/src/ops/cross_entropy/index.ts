@@ -7,11 +7,14 @@
 import { dispatch1d, sizeOf, type GpuContext } from '@duet/gpu';
 import forwardSource from '@duet/shaders/cross_entropy/cross_entropy.wgsl';
 import backwardSource from '@duet/shaders/cross_entropy/cross_entropy_backward.wgsl';
+import reduceSource from '@duet/shaders/cross_entropy/cross_entropy_reduce.wgsl';
 import { empty, free, fromData, reshape, type GpuArray } from '../../array';
 import type { OpDef } from '../../op';
 import { reduce } from '../reduce/index';
 
 const WG = 64;
+/** Above this many rows, mean/sum take cross_entropy.wgsl + reduce (one workgroup would serialise them). */
+const ONE_DISPATCH_MAX_ROWS = 4096;
 
 export type Reduction = 'mean' | 'sum' | 'none';
 
@@ -55,6 +58,20 @@ export function crossEntropy(ctx: GpuContext, logits: GpuArray, labels: Labels, 
   const reduction = options.reduction ?? 'mean';
   const p = prepare(ctx, 'crossEntropy', logits, labels, options);
   const losses = empty(ctx, [p.rows], 'crossEntropy.losses');
+  if (reduction !== 'none' && p.rows > 0 && p.rows <= ONE_DISPATCH_MAX_ROWS) {
+    // A classifier batch: the losses and their reduction in one dispatch.
+    const loss = empty(ctx, [], 'crossEntropy.loss');
+    const kernel = ctx.kernel({ name: 'cross_entropy_reduce', source: reduceSource, overrides: { WG } });
+    ctx.dispatch(
+      kernel,
+      { logits: logits.buffer, labels: p.labels.buffer, losses: losses.buffer, loss: loss.buffer },
+      { rows: p.rows, classes: p.classes, smoothing: p.smoothing, mean: reduction === 'mean' ? 1 : 0 },
+      [1, 1, 1],
+    );
+    if (p.uploaded) free(ctx, p.labels);
+    free(ctx, losses);
+    return loss;
+  }
   if (p.rows > 0) {
     const kernel = ctx.kernel({ name: 'cross_entropy', source: forwardSource, overrides: { WG } });
     ctx.dispatch(
@@ -104,7 +121,7 @@ export function crossEntropyBackward(ctx: GpuContext, logits: GpuArray, labels: 
 
 export const crossEntropyOp: OpDef = {
   name: 'cross_entropy',
-  shaders: ['cross_entropy/cross_entropy.wgsl', 'cross_entropy/cross_entropy_backward.wgsl'],
+  shaders: ['cross_entropy/cross_entropy.wgsl', 'cross_entropy/cross_entropy_reduce.wgsl', 'cross_entropy/cross_entropy_backward.wgsl'],
   differentiable: true,
   tolerance: { atol: 1e-5, rtol: 1e-5, gradAtol: 1e-6, gradRtol: 1e-5 },
 };
