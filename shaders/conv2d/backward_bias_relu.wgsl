@@ -7,7 +7,8 @@
 // as backward_bias.wgsl: one workgroup per channel, a strided share of each image's H'*W' values
 // per invocation, then a tree reduction in workgroup memory (deterministic).
 // Values move as vec4 (4 of the plane's values per load: lavapipe's scalar loads and stores
-// made the fused pass slower than the two it replaces), so H'*W' must be a multiple of 4.
+// made the fused pass slower than the two it replaces), so H'*W' must be a multiple of 4; the TS
+// side uses it for planes of at most 4 * WG values (one pass per image).
 // NOTE: no early return before the barriers; the workgroup count is exactly Cout.
 // Bindings: y, gradOutput, gradConv (B, Cout, H', W') as vec4, gradBias (Cout).
 // Dispatch: (Cout, 1, 1). WG must be a power of two.

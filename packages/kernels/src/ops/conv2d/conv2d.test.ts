@@ -148,9 +148,11 @@ describeGpu('conv2d on the GPU', (gpu) => {
     free(ctx, w);
   });
 
-  // H'*W' = 18*20 = 360: 90 vec4s span two shares of the 64-wide workgroup; 7*6 = 42 is not a
-  // multiple of 4 and takes the two-kernel path.
+  // H'*W' = 10*12 = 120: 30 vec4s, one partial pass of the 64-wide workgroup (the fused kernel);
+  // 18*20 = 360 (90 vec4s, more than one pass) and 7*6 = 42 (not a multiple of 4) take the two
+  // kernels it fuses.
   const reluBiasCases: Case[] = [
+    { x: [3, 2, 12, 14], weight: [7, 2, 3, 3] },
     { x: [3, 2, 20, 22], weight: [7, 2, 3, 3] },
     { x: [2, 3, 9, 8], weight: [5, 3, 3, 3] },
   ];

@@ -126,21 +126,25 @@ export function conv2dBackwardBias(ctx: GpuContext, gradOutput: GpuArray): GpuAr
  * Backward through a conv2d with a fused relu, to its bias, in one dispatch: the gradient at the
  * convolution's output, gradConv = gradOutput * (y > 0) (y: the relu's output), which the
  * gradInput and gradWeight kernels take next, and gradBias, the sum of gradConv over B, H', W'.
- * Same values as unaryBackward('relu', y, gradOutput) then conv2dBackwardBias.
+ * Same values as unaryBackward('relu', y, gradOutput) then conv2dBackwardBias (which it runs
+ * instead where H'*W' is not a multiple of 4 or above 4 * 64).
  * y, gradOutput: (B, Cout, H', W') -> gradConv: (B, Cout, H', W'), gradBias: (Cout).
  */
 export function conv2dBackwardReluBias(ctx: GpuContext, y: GpuArray, gradOutput: GpuArray): { gradConv: GpuArray; gradBias: GpuArray } {
   if (gradOutput.shape.length !== 4) throw new Error(`conv2d: gradOutput must be (B, Cout, H', W'), got [${gradOutput.shape.join(', ')}]`);
   if (y.shape.join() !== gradOutput.shape.join()) throw new Error(`conv2d: y is [${y.shape.join(', ')}], gradOutput [${gradOutput.shape.join(', ')}]`);
   const [batch, channels, h, w] = gradOutput.shape;
-  if ((h * w) % 4 !== 0) {
-    // The kernel moves vec4s of one plane: other planes take the two kernels it fuses.
+  const WG = 64;
+  // The kernel moves vec4s of a plane, one pass of the workgroup per image: other planes take
+  // the two kernels it fuses. NOTE: on lavapipe its Cout workgroups lost to those two (more,
+  // smaller workgroups) on planes of several passes: lab-cnn conv1's 123 vec4s, 1.2-1.6 ms vs
+  // 1.0-1.05; conv2's 19 vec4s, 0.33-0.34 vs 0.37-0.38 (alternating, 80 pairs).
+  if ((h * w) % 4 !== 0 || (h * w) / 4 > WG) {
     const gradConv = unaryBackward(ctx, 'relu', y, gradOutput);
     return { gradConv, gradBias: conv2dBackwardBias(ctx, gradConv) };
   }
   const gradConv = empty(ctx, gradOutput.shape, 'conv2d.gradConv');
   const gradBias = empty(ctx, [channels], 'conv2d.gradBias');
-  const WG = 64;
   const kernel = ctx.kernel({ name: 'conv2d/backward_bias_relu', source: KERNELS.backwardBiasRelu, overrides: { WG } });
   ctx.dispatch(kernel, { y: y.buffer, gradOutput: gradOutput.buffer, gradConv: gradConv.buffer, gradBias: gradBias.buffer }, { batch, channels, plane4: (h * w) / 4 }, [channels, 1, 1]);
   return { gradConv, gradBias };
