@@ -93,8 +93,9 @@ export class GpuContext {
   /** When the queue last went from idle to busy (performance.now() ms), and submits since. */
   private busySince = 0;
   private submitsSinceIdle = 0;
-  /** Running estimate of the ms one submit keeps the queue busy (see GpuFlags.syncSleepFraction). */
+  /** Estimated ms one submit keeps the queue busy (0: none yet; see GpuFlags.syncSleepFraction), and the last measurement. */
   private msPerSubmit = 0;
+  private lastMsPerSubmit = 0;
 
   constructor(
     readonly device: GPUDevice,
@@ -323,9 +324,10 @@ export class GpuContext {
 
   /**
    * Waits until the submitted work is done, first sleeping `sleepFraction` of the time it is
-   * expected to take still, and updates that expectation (per submit, since the queue was last
-   * idle). NOTE: a sleep that overran the work yields only an upper bound, which may lower the
-   * estimate but never raise it, so the estimate cannot grow from its own sleeps.
+   * expected to take still, and updates that expectation (ms per submit since the queue was
+   * last idle, learnt only from waits that outlasted the sleep). NOTE: a sleep that outlasted
+   * the work drops the estimate, so one mistaken estimate (work that shrank) costs one sync,
+   * and the estimate never grows from its own sleeps.
    */
   private async waitForQueue(sleepFraction: number): Promise<void> {
     const submits = this.submitsSinceIdle;
@@ -343,10 +345,16 @@ export class GpuContext {
     const done = performance.now();
     this.submitsSinceIdle = 0;
     if (submits === 0) return;
-    // A wait that found the work already done (done ~ napEnd) overran it: its length is an upper bound.
+    // A wait that found the work already done (done ~ napEnd) overslept by an unknown amount:
+    // forget the estimate, so the next sync waits at once and measures the work afresh.
+    if (slept && done - napEnd < 0.5) {
+      this.msPerSubmit = this.lastMsPerSubmit = 0;
+      return;
+    }
+    // The smaller of the last two measurements: one slow sync (a first run, a stall) sleeps nobody.
     const measured = (done - since) / submits;
-    const overran = slept && done - napEnd < 0.5;
-    this.msPerSubmit = this.msPerSubmit === 0 ? measured : overran ? Math.min(this.msPerSubmit, measured) : 0.7 * this.msPerSubmit + 0.3 * measured;
+    this.msPerSubmit = this.lastMsPerSubmit === 0 ? 0 : Math.min(this.lastMsPerSubmit, measured);
+    this.lastMsPerSubmit = measured;
   }
 
   /** Copies bytes of a buffer back to the CPU (submits first). */
