@@ -366,6 +366,8 @@ export class GpuContext {
     this.commandEncoder().copyBufferToBuffer(buffer, byteOffset, staging, 0, size);
     this.flush();
     try {
+      // The work before the copy (a training loop's steps) ends first: sleep through it as sync() does.
+      await this.waitForQueue(this.adapter.isSoftware ? this.flags.syncSleepFraction : 0);
       await staging.mapAsync(MAP_MODE_READ, 0, size);
     } catch (error) {
       await this.throwPendingErrors();

@@ -27,11 +27,11 @@ export interface GpuFlags {
    */
   bindGroupCacheSize: number;
   /**
-   * On a software adapter (lavapipe, SwiftShader), sync() first sleeps this fraction of the time
-   * the submitted work is expected to take still (from the recent syncs), then waits. NOTE:
-   * waiting for the queue (dawn.node polls with setImmediate) keeps the JS thread busy, taking a
-   * core from the driver's threads that run the work; 0 always waits at once. time() and reads
-   * always wait at once (their figures and latency must not include a sleep).
+   * On a software adapter (lavapipe, SwiftShader), sync() and reads first sleep this fraction of
+   * the time the submitted work is expected to take still (from the recent waits), then wait.
+   * NOTE: waiting for the queue (dawn.node polls with setImmediate) keeps the JS thread busy,
+   * taking a core from the driver's threads that run the work; 0 always waits at once. time()
+   * always waits at once (its figure must not include a sleep).
    */
   syncSleepFraction: number;
 }
