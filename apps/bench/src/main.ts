@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { acquireGpu, listAdapters, type GpuContext } from '@duet/gpu/node';
 import { firstStepChild, FIRST_STEP_FLAG } from './startup';
-import { formatTable, gitCommit, writeResults, type BenchDocument } from './report';
+import { filterSlugs, formatTable, gitCommit, writeResults, type BenchDocument } from './report';
 import { kernelsSuite } from './suites/kernels';
 import { peersSuite } from './suites/peers';
 import { trainSuite } from './suites/train';
@@ -109,7 +109,7 @@ async function main(argv: string[]): Promise<number> {
     };
     timing.dispose();
     const partial = chosen.length === SUITES.length ? [] : chosen.map((suite) => suite.name);
-    const path = writeResults(values.out ? resolve(values.out) : REPO_ROOT, doc, options.filters.length ? [...partial, 'filtered'] : partial);
+    const path = writeResults(values.out ? resolve(values.out) : REPO_ROOT, doc, [...partial, ...filterSlugs(options.filters)]);
     human.write(`${formatTable(rows)}\n`);
     log(`bench: results written to ${path}`);
     if (values.json) process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);

@@ -30,6 +30,18 @@ export function gitCommit(cwd: string): string {
  * file-safe); the suites are named when the run did not cover them all, so a run of one suite
  * does not overwrite a full one.
  */
+/**
+ * The --filter substrings as parts of the results file's name (`lab-cnn`, `matmul-1024`), so
+ * runs with different filters on one day keep their own files instead of overwriting one
+ * `-filtered.json`.
+ */
+export function filterSlugs(filters: readonly string[]): string[] {
+  return filters.map((f) => {
+    const slug = f.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+    return slug ? `filtered-${slug}` : 'filtered';
+  });
+}
+
 export function writeResults(root: string, doc: BenchDocument, partial: readonly string[] = []): string {
   const slug = doc.adapter.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'adapter';
   const dir = join(root, 'benchmarks', 'results');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkMatmul, seededValues } from '../src/check';
-import { formatTable, ratio } from '../src/report';
+import { filterSlugs, formatTable, ratio } from '../src/report';
 import { rate, stats } from '../src/timing';
 import type { Row } from '../src/types';
 
@@ -45,5 +45,15 @@ describe('checkMatmul', () => {
     expect(checkMatmul(a, b, c, m, n, k)).toBeNull();
     c[0] += 0.01;
     expect(checkMatmul(a, b, c, m, n, k)).toMatch(/^c\[0, 0\]/);
+  });
+});
+
+describe('results file name', () => {
+  it('carries each --filter, so runs with different filters do not overwrite one file', () => {
+    expect(filterSlugs(['lab-cnn'])).toEqual(['filtered-lab-cnn']);
+    expect(filterSlugs(['matmul-1024', 'Conv2D:lab'])).toEqual(['filtered-matmul-1024', 'filtered-conv2d-lab']);
+    expect(filterSlugs(['lab-cnn'])).not.toEqual(filterSlugs(['mnist-cnn']));
+    expect(filterSlugs(['::'])).toEqual(['filtered']);
+    expect(filterSlugs([])).toEqual([]);
   });
 });
