@@ -1,10 +1,8 @@
 // Cross-entropy reduced to one value (mean or sum over the rows) in ONE dispatch: the per-row
-// losses of cross_entropy.wgsl (same formula, same label rule), written to `losses`, then summed
+// losses of cross_entropy.wgsl (rowLoss from row_loss.wgsl, prepended), written to `losses`, then summed
 // in row order by one invocation, as reduce.wgsl sums them (so the result is bit-identical to
 // cross_entropy then reduce), and divided by the row count for the mean.
-//   lse = m + log(sum_c exp(x[n, c] - m)),  m = max_c x[n, c]
-//   losses[n] = lse - (1 - eps) * x[n, label] - eps / C * sum_c x[n, c]
-//   loss = sum_n losses[n] (/ rows for the mean)
+//   loss = sum_n rowLoss(n) (/ rows for the mean)
 // One workgroup: invocation t handles rows t, t + WG, ...; meant for classifier batches (the TS
 // side takes the two-kernel path above a few thousand rows).
 // NOTE: no early return before the barrier; every invocation reaches it.
@@ -29,19 +27,7 @@ struct Params {
 @compute @workgroup_size(WG)
 fn main(@builtin(local_invocation_index) t: u32) {
   for (var n = t; n < params.rows; n += WG) {
-    let base = n * params.classes;
-    var m = -3.402823e38;
-    var total = 0.0;
-    for (var c = 0u; c < params.classes; c++) {
-      m = max(m, logits[base + c]);
-      total += logits[base + c];
-    }
-    var s = 0.0;
-    for (var c = 0u; c < params.classes; c++) { s += exp(logits[base + c] - m); }
-    let lse = m + log(s);
-    let label = min(labels[n], params.classes - 1u);
-    let eps = params.smoothing;
-    losses[n] = lse - (1.0 - eps) * logits[base + label] - eps / f32(params.classes) * total;
+    losses[n] = rowLoss(n);
   }
   // The losses other invocations wrote are visible to invocation 0 after this.
   storageBarrier();

@@ -2,6 +2,7 @@
  * Shared WGSL pieces. WGSL has no includes, so a shader that needs a shared function gets it
  * prepended here, before compilation and reflection (which see one module).
  */
+import crossEntropyRowSource from '@duet/shaders/cross_entropy/row_loss.wgsl';
 import philoxSource from '@duet/shaders/random/philox.wgsl';
 import workgroupSumSource from '@duet/shaders/reduce/workgroup_sum.wgsl';
 
@@ -13,4 +14,9 @@ export function withPhilox(source: string): string {
 /** The shader with workgroupSum from shaders/reduce/workgroup_sum.wgsl in front (it declares WG and `partial`). */
 export function withWorkgroupSum(source: string): string {
   return `${workgroupSumSource}\n${source}`;
+}
+
+/** The shader with rowLoss from shaders/cross_entropy/row_loss.wgsl in front (it declares params, logits, labels). */
+export function withCrossEntropyRow(source: string): string {
+  return `${crossEntropyRowSource}\n${source}`;
 }

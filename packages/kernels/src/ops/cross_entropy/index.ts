@@ -11,6 +11,7 @@ import reduceSource from '@duet/shaders/cross_entropy/cross_entropy_reduce.wgsl'
 import { empty, free, fromData, reshape, type GpuArray } from '../../array';
 import type { OpDef } from '../../op';
 import { reduce } from '../reduce/index';
+import { withCrossEntropyRow } from '../../wgsl';
 
 const WG = 64;
 /** Above this many rows, mean/sum take cross_entropy.wgsl + reduce (one workgroup would serialise them). */
@@ -61,7 +62,7 @@ export function crossEntropy(ctx: GpuContext, logits: GpuArray, labels: Labels, 
   if (reduction !== 'none' && p.rows > 0 && p.rows <= ONE_DISPATCH_MAX_ROWS) {
     // A classifier batch: the losses and their reduction in one dispatch.
     const loss = empty(ctx, [], 'crossEntropy.loss');
-    const kernel = ctx.kernel({ name: 'cross_entropy_reduce', source: reduceSource, overrides: { WG } });
+    const kernel = ctx.kernel({ name: 'cross_entropy_reduce', source: withCrossEntropyRow(reduceSource), overrides: { WG } });
     ctx.dispatch(
       kernel,
       { logits: logits.buffer, labels: p.labels.buffer, losses: losses.buffer, loss: loss.buffer },
@@ -73,7 +74,7 @@ export function crossEntropy(ctx: GpuContext, logits: GpuArray, labels: Labels, 
     return loss;
   }
   if (p.rows > 0) {
-    const kernel = ctx.kernel({ name: 'cross_entropy', source: forwardSource, overrides: { WG } });
+    const kernel = ctx.kernel({ name: 'cross_entropy', source: withCrossEntropyRow(forwardSource), overrides: { WG } });
     ctx.dispatch(
       kernel,
       { logits: logits.buffer, labels: p.labels.buffer, losses: losses.buffer },
@@ -121,7 +122,7 @@ export function crossEntropyBackward(ctx: GpuContext, logits: GpuArray, labels: 
 
 export const crossEntropyOp: OpDef = {
   name: 'cross_entropy',
-  shaders: ['cross_entropy/cross_entropy.wgsl', 'cross_entropy/cross_entropy_reduce.wgsl', 'cross_entropy/cross_entropy_backward.wgsl'],
+  shaders: ['cross_entropy/cross_entropy.wgsl', 'cross_entropy/cross_entropy_reduce.wgsl', 'cross_entropy/row_loss.wgsl', 'cross_entropy/cross_entropy_backward.wgsl'],
   differentiable: true,
   tolerance: { atol: 1e-5, rtol: 1e-5, gradAtol: 1e-6, gradRtol: 1e-5 },
 };
