@@ -1,8 +1,5 @@
-// SGD update, in place, exactly as torch.optim.SGD (maximize=False):
-//   d = grad + weightDecay * param                       (when weightDecay != 0)
-//   momentum != 0: buf = d at the first step, else momentum * buf + (1 - dampening) * d;
-//                  d = d + momentum * buf (nesterov) or d = buf
-//   param = param - lr * d
+// SGD update, in place, exactly as torch.optim.SGD (maximize=False): sgdUpdate from
+// sgd_update.wgsl (prepended by withSgdUpdate).
 // Works on any flat range [offset, offset + size) of the buffers, so one dispatch can update
 // every parameter of a model laid out in one flat buffer (or one tensor on its own).
 // Bindings: param, grad, momentumBuffer: (N) flat buffers with N >= offset + size (momentumBuffer
@@ -32,14 +29,11 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let k = gid.x + gid.y * groups.x * WG;
   if (k >= params.size) { return; }
   let i = params.offset + k;
-  let p = param[i];
-  var d = grad[i];
-  if (params.weightDecay != 0.0) { d += params.weightDecay * p; }
-  if (params.momentum != 0.0) {
-    var buf = d;
-    if (params.firstStep == 0u) { buf = params.momentum * momentumBuffer[i] + params.oneMinusDampening * d; }
-    momentumBuffer[i] = buf;
-    if (params.nesterov != 0u) { d += params.momentum * buf; } else { d = buf; }
-  }
-  param[i] = p - params.lr * d;
+  let firstStep = params.firstStep != 0u;
+  let hasMomentum = params.momentum != 0.0;
+  var buf = 0.0;
+  if (hasMomentum && !firstStep) { buf = momentumBuffer[i]; }
+  let r = sgdUpdate(param[i], grad[i], buf, firstStep);
+  param[i] = r.x;
+  if (hasMomentum) { momentumBuffer[i] = r.y; }
 }

@@ -1,9 +1,5 @@
 // SGD update of up to 4 separate tensors in ONE dispatch (a multi-tensor step), in place, with
-// exactly the formulas of sgd.wgsl (torch.optim.SGD, maximize=False):
-//   d = grad + weightDecay * param                       (when weightDecay != 0)
-//   momentum != 0: buf = d at a tensor's first step, else momentum * buf + (1 - dampening) * d;
-//                  d = d + momentum * buf (nesterov) or d = buf
-//   param = param - lr * d
+// exactly the formula of sgd.wgsl (sgdUpdate from sgd_update.wgsl, prepended by withSgdUpdate).
 // Tensor k (slot k) owns the workgroups [firstWorkgroup[k], firstWorkgroup[k + 1]); a slot of
 // size 0 owns none. The slots' buffers are separate bindings because a model's parameters are
 // separate buffers; WGSL cannot index bindings, hence the branch per slot.
@@ -41,20 +37,6 @@ struct Params {
 @group(0) @binding(11) var<storage, read> grad3: array<f32>;
 @group(0) @binding(12) var<storage, read_write> momentumBuffer3: array<f32>;
 
-// (new param, new momentum buffer) from (param, grad, momentum buffer); buf is ignored at the
-// first step and when momentum == 0.
-fn update(p: f32, g: f32, buf: f32, firstStep: bool) -> vec2<f32> {
-  var d = g;
-  if (params.weightDecay != 0.0) { d += params.weightDecay * p; }
-  var next = buf;
-  if (params.momentum != 0.0) {
-    next = d;
-    if (!firstStep) { next = params.momentum * buf + params.oneMinusDampening * d; }
-    if (params.nesterov != 0u) { d += params.momentum * next; } else { d = next; }
-  }
-  return vec2<f32>(p - params.lr * d, next);
-}
-
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32, @builtin(num_workgroups) groups: vec3<u32>) {
   let w = wid.x + wid.y * groups.x;
@@ -68,25 +50,25 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   if (slot == 0u) {
     var buf = 0.0;
     if (hasMomentum && !firstStep) { buf = momentumBuffer0[i]; }
-    let r = update(param0[i], grad0[i], buf, firstStep);
+    let r = sgdUpdate(param0[i], grad0[i], buf, firstStep);
     param0[i] = r.x;
     if (hasMomentum) { momentumBuffer0[i] = r.y; }
   } else if (slot == 1u) {
     var buf = 0.0;
     if (hasMomentum && !firstStep) { buf = momentumBuffer1[i]; }
-    let r = update(param1[i], grad1[i], buf, firstStep);
+    let r = sgdUpdate(param1[i], grad1[i], buf, firstStep);
     param1[i] = r.x;
     if (hasMomentum) { momentumBuffer1[i] = r.y; }
   } else if (slot == 2u) {
     var buf = 0.0;
     if (hasMomentum && !firstStep) { buf = momentumBuffer2[i]; }
-    let r = update(param2[i], grad2[i], buf, firstStep);
+    let r = sgdUpdate(param2[i], grad2[i], buf, firstStep);
     param2[i] = r.x;
     if (hasMomentum) { momentumBuffer2[i] = r.y; }
   } else {
     var buf = 0.0;
     if (hasMomentum && !firstStep) { buf = momentumBuffer3[i]; }
-    let r = update(param3[i], grad3[i], buf, firstStep);
+    let r = sgdUpdate(param3[i], grad3[i], buf, firstStep);
     param3[i] = r.x;
     if (hasMomentum) { momentumBuffer3[i] = r.y; }
   }

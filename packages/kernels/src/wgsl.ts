@@ -3,6 +3,7 @@
  * prepended here, before compilation and reflection (which see one module).
  */
 import crossEntropyRowSource from '@duet/shaders/cross_entropy/row_loss.wgsl';
+import sgdUpdateSource from '@duet/shaders/optim/sgd_update.wgsl';
 import philoxSource from '@duet/shaders/random/philox.wgsl';
 import workgroupSumSource from '@duet/shaders/reduce/workgroup_sum.wgsl';
 
@@ -19,4 +20,9 @@ export function withWorkgroupSum(source: string): string {
 /** The shader with rowLoss from shaders/cross_entropy/row_loss.wgsl in front (it declares params, logits, labels). */
 export function withCrossEntropyRow(source: string): string {
   return `${crossEntropyRowSource}\n${source}`;
+}
+
+/** The shader with sgdUpdate from shaders/optim/sgd_update.wgsl in front (it declares params). */
+export function withSgdUpdate(source: string): string {
+  return `${sgdUpdateSource}\n${source}`;
 }

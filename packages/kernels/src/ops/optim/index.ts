@@ -11,6 +11,7 @@ import sgdMultiSource from '@duet/shaders/optim/sgd_multi.wgsl';
 import adamSource from '@duet/shaders/optim/adam.wgsl';
 import { numel, type GpuArray } from '../../array';
 import type { OpDef } from '../../op';
+import { withSgdUpdate } from '../../wgsl';
 
 const WG = 256;
 
@@ -71,7 +72,7 @@ export function sgdStep(ctx: GpuContext, buffers: SgdBuffers, hyper: SgdHyper, s
   // With no momentum the kernel never touches the buffer, but WebGPU still wants one bound.
   const placeholder = buffers.momentumBuffer ? null : ctx.createBuffer(4, 'sgd.noMomentumBuffer');
   const momentumBuffer = buffers.momentumBuffer?.buffer ?? (placeholder as GPUBuffer);
-  const kernel = ctx.kernel({ name: 'optim/sgd', source: sgdSource, overrides: { WG } });
+  const kernel = ctx.kernel({ name: 'optim/sgd', source: withSgdUpdate(sgdSource), overrides: { WG } });
   ctx.dispatch(
     kernel,
     { param: buffers.param.buffer, grad: buffers.grad.buffer, momentumBuffer },
@@ -114,7 +115,7 @@ export function sgdStepMulti(ctx: GpuContext, tensors: readonly SgdTensor[], hyp
     checkRange('sgdStepMulti', t.param, [t.grad, momentum !== 0 ? t.momentumBuffer : undefined]);
     if (momentum !== 0 && !t.momentumBuffer) throw new Error('sgdStepMulti: momentum needs a momentumBuffer');
   }
-  const kernel = ctx.kernel({ name: 'optim/sgd_multi', source: sgdMultiSource, overrides: { WG } });
+  const kernel = ctx.kernel({ name: 'optim/sgd_multi', source: withSgdUpdate(sgdMultiSource), overrides: { WG } });
   // Unused slots (and momentum buffers without momentum) bind placeholders the kernel never
   // touches. NOTE: WebGPU rejects a buffer bound both read-only and writable, or writable twice
   // over overlapping ranges, in one dispatch: grads share one read-only placeholder, and each
@@ -223,7 +224,7 @@ function checkRange(what: string, param: GpuArray, others: (GpuArray | undefined
 
 export const optimOp: OpDef = {
   name: 'optim',
-  shaders: ['optim/sgd.wgsl', 'optim/sgd_multi.wgsl', 'optim/adam.wgsl'],
+  shaders: ['optim/sgd.wgsl', 'optim/sgd_multi.wgsl', 'optim/sgd_update.wgsl', 'optim/adam.wgsl'],
   differentiable: 'parameter updates are not differentiated',
   tolerance: { atol: 1e-6, rtol: 1e-5 },
 };
