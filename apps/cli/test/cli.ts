@@ -2,6 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { expect } from 'vitest';
 
 export const DUET = resolve(__dirname, '../bin/duet.js');
 /** The repository's ../shared/data/fsdd/recordings (CI has it beside the clone). */
@@ -9,6 +10,15 @@ export const FSDD_RECORDINGS = resolve(__dirname, '../../../../shared/data/fsdd/
 
 export function duet(args: string[], env: Record<string, string> = {}) {
   return spawnSync(process.execPath, [DUET, ...args], { encoding: 'utf8', timeout: 300_000, env: { ...process.env, ...env } });
+}
+
+/** Runs duet and asserts exit 2 with exactly one `duet:` line, matching `message`. */
+export function failsWith(args: string[], message: RegExp): void {
+  const run = duet(args);
+  expect(run.status, args.join(' ')).toBe(2);
+  const lines = run.stderr.split('\n').filter((l) => l.startsWith('duet:'));
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(message);
 }
 
 /** The corpus root holding fsdd/recordings (what --audio-dir and DUET_DATA take). */

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { describeGpu, itGpu } from '@duet/gpu/testing';
 import { specOf, writeUnimodalRun } from './bundle_runs';
-import { duet, FSDD_DATA, FSDD_RECORDINGS, haveFsdd, writeTinySplit } from './cli';
+import { duet, failsWith, FSDD_DATA, FSDD_RECORDINGS, haveFsdd, writeTinySplit } from './cli';
 
 const haveData = haveFsdd();
 if (!haveData) console.warn(`cli: ${FSDD_DATA}/fsdd not found; duet ensemble tests skipped`);
@@ -26,15 +26,6 @@ function ok(args: string[]): ReturnType<typeof duet> {
   expect(run.stderr.split('\n').filter((l) => l.startsWith('duet:')), args.join(' ')).toEqual([]);
   expect(run.status, args.join(' ')).toBe(0);
   return run;
-}
-
-/** Asserts exit 2 and one `duet:` line matching `message`. */
-function failsWith(args: string[], message: RegExp): void {
-  const run = duet(args);
-  expect(run.status, args.join(' ')).toBe(2);
-  const lines = run.stderr.split('\n').filter((l) => l.startsWith('duet:'));
-  expect(lines).toHaveLength(1);
-  expect(lines[0]).toMatch(message);
 }
 
 interface EvalJson {

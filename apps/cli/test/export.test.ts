@@ -13,7 +13,7 @@ import { parseSafetensors, serializeSafetensors, type HostTensor } from '@duet/a
 import { describeGpu, itGpu } from '@duet/gpu/testing';
 import { BUNDLE_KEY, decodeBundle, encodeBundle, unimodalConfig, type BundleConfig } from '@duet/models';
 import { specOf, writeFusionRun, writeLateRun, writeUnimodalRun } from './bundle_runs';
-import { duet } from './cli';
+import { duet, failsWith } from './cli';
 
 const DATA = resolve(__dirname, '../../../../shared/data');
 const CLIP = join(DATA, 'fsdd', 'recordings', '3_theo_0.wav');
@@ -29,14 +29,6 @@ function ok(run: ReturnType<typeof duet>): ReturnType<typeof duet> {
   expect(run.stderr.split('\n').filter((l) => l.startsWith('duet:'))).toEqual([]);
   expect(run.status).toBe(0);
   return run;
-}
-
-function failsWith(args: string[], message: RegExp): void {
-  const run = duet(args);
-  expect(run.status, args.join(' ')).toBe(2);
-  const lines = run.stderr.split('\n').filter((l) => l.startsWith('duet:'));
-  expect(lines).toHaveLength(1);
-  expect(lines[0]).toMatch(message);
 }
 
 function readTensors(path: string): Map<string, HostTensor> {
