@@ -1,17 +1,15 @@
 // Matmul, readable baseline: one output element per invocation.
-//   c[z] = act(op(a[z]) @ op(b[z]) + bias), op(X) = X or X^T (TRANS_A / TRANS_B), act = none | relu.
-// Bindings: a (batch, M, K) or (batch, K, M) when TRANS_A; b (batch, K, N) or (batch, N, K) when
-//   TRANS_B; bias (N), read only when HAS_BIAS; c (batch, M, N). All row-major.
+//   c[z] = act(op(a[z]) @ op(b[z]) + bias), act = none | relu (params.relu), bias when params.hasBias.
+// Bindings: a, b as the params' strides describe (see Params); bias (N), read only when
+//   params.hasBias; c (batch, M, N) row-major.
 // Dispatch: (ceil(N / WG_X), ceil(M / WG_Y), batch).
 override WG_X: u32 = 16u;
 override WG_Y: u32 = 16u;
-override TRANS_A: u32 = 0u;
-override TRANS_B: u32 = 0u;
-override HAS_BIAS: u32 = 0u;
-// 0: none, 1: relu.
-override ACTIVATION: u32 = 0u;
 
-struct Params { m: u32, n: u32, k: u32 }
+// op(a)[z, row, i] = a[z * m * k + row * aRow + i * aDepth];
+// op(b)[z, i, col] = b[z * k * n + i * bDepth + col * bCol]: (k, 1) and (n, 1) when stored as
+// op(a) and op(b), (1, m) and (1, k) when stored transposed.
+struct Params { m: u32, n: u32, k: u32, aRow: u32, aDepth: u32, bDepth: u32, bCol: u32, hasBias: u32, relu: u32 }
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> a: array<f32>;
@@ -21,14 +19,12 @@ struct Params { m: u32, n: u32, k: u32 }
 
 // op(a)[row, i] of the matrix starting at `base`.
 fn loadA(base: u32, row: u32, i: u32) -> f32 {
-  if (TRANS_A == 1u) { return a[base + i * params.m + row]; }
-  return a[base + row * params.k + i];
+  return a[base + row * params.aRow + i * params.aDepth];
 }
 
 // op(b)[i, col] of the matrix starting at `base`.
 fn loadB(base: u32, i: u32, col: u32) -> f32 {
-  if (TRANS_B == 1u) { return b[base + col * params.k + i]; }
-  return b[base + i * params.n + col];
+  return b[base + i * params.bDepth + col * params.bCol];
 }
 
 @compute @workgroup_size(WG_X, WG_Y)
@@ -42,7 +38,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   for (var i = 0u; i < params.k; i++) {
     sum += loadA(baseA, row, i) * loadB(baseB, i, col);
   }
-  if (HAS_BIAS == 1u) { sum += bias[col]; }
-  if (ACTIVATION == 1u) { sum = max(sum, 0.0); }
+  if (params.hasBias == 1u) { sum += bias[col]; }
+  if (params.relu == 1u) { sum = max(sum, 0.0); }
   c[gid.z * params.m * params.n + row * params.n + col] = sum;
 }

@@ -9,9 +9,9 @@
 // (`subgroup` ran 1.8x faster with K = 1040 than with K = 1024); packed, a block streams two
 // sequential arrays, with no transposes or edge clamps left in the inner loop. Why 32 x 64: 3
 // loads per 2048 multiply-adds; taller or wider blocks spill more accumulators than they save.
-//   c[z] = act(op(a[z]) @ op(b[z]) + bias), act = none | relu.
+//   c[z] = act(op(a[z]) @ op(b[z]) + bias), act = none | relu (params.relu), bias when params.hasBias.
 // Bindings: a: op(a) packed (batch, ceil(M / 32), K, 32) as vec4; b: op(b) packed
-//   (batch, ceil(N / 64), K, 64) as vec4; bias (N), read only when HAS_BIAS; c (batch, M, N).
+//   (batch, ceil(N / 64), K, 64) as vec4; bias (N), read only when params.hasBias; c (batch, M, N).
 // Dispatch: (ceil(N / 64), ceil(M / (32 * WG / 8)), batch).
 // NOTE: needs subgroups of exactly 8 invocations made of consecutive local_invocation_index (the
 // dispatcher checks the size). No early return: subgroupBroadcast must stay in uniform control
@@ -19,9 +19,6 @@
 enable subgroups;
 
 override WG: u32 = 64u;
-override HAS_BIAS: u32 = 0u;
-// 0: none, 1: relu.
-override ACTIVATION: u32 = 0u;
 
 // NOTE: block sizes are const, not override: function-scope arrays need a const size, and
 // pack.wgsl's panel widths (PW) must match them.
@@ -29,7 +26,9 @@ const LANES = 8u;
 const ROWS = 32u;
 const COLS = 64u;
 
-struct Params { m: u32, n: u32, k: u32 }
+// Bias and activation are params, not overrides, as in the other matmul variants: one pipeline
+// fewer to compile per combination (see subgroup.wgsl).
+struct Params { m: u32, n: u32, k: u32, hasBias: u32, relu: u32 }
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> a: array<vec4<f32>>;
@@ -52,11 +51,11 @@ fn rows4(acc0: ptr<function, array<vec4<f32>, ROWS>>, acc1: ptr<function, array<
 // Bias, activation and a store that skips rows past M and columns past N.
 fn store(base: u32, row: u32, col0: u32, sum: vec4<f32>) {
   var v = sum;
-  if (HAS_BIAS == 1u) {
+  if (params.hasBias == 1u) {
     let cols = min(vec4(col0) + vec4(0u, 1u, 2u, 3u), vec4(params.n - 1u));
     v += vec4(bias[cols.x], bias[cols.y], bias[cols.z], bias[cols.w]);
   }
-  if (ACTIVATION == 1u) { v = max(v, vec4(0.0)); }
+  if (params.relu == 1u) { v = max(v, vec4(0.0)); }
   for (var j = 0u; j < 4u; j++) {
     if (row < params.m && col0 + j < params.n) { c[base + row * params.n + col0 + j] = v[j]; }
   }

@@ -1,9 +1,9 @@
 // Matmul, register-blocked and barrier-free (for CPU Vulkan drivers such as lavapipe): each
 // invocation accumulates an 8 x 8 block of c (8 rows, two vec4 of columns) in registers, reading
 // op(a) and op(b) straight from storage.
-//   c[z] = act(op(a[z]) @ op(b[z]) + bias), op(X) = X or X^T (TRANS_A / TRANS_B), act = none | relu.
-// Bindings: a (batch, M, K) or (batch, K, M) when TRANS_A; b (batch, K, N) or (batch, N, K) when
-//   TRANS_B; bias (N), read only when HAS_BIAS; c (batch, M, N). All row-major.
+//   c[z] = act(op(a[z]) @ op(b[z]) + bias), act = none | relu (params.relu), bias when params.hasBias.
+// Bindings: a, b as the params' strides describe (see Params); bias (N), read only when
+//   params.hasBias; c (batch, M, N) row-major.
 // Dispatch: (ceil(N / (8 * WG_X)), ceil(M / (8 * WG_Y)), batch).
 // Why this shape: lavapipe runs 8 invocations per SIMD vector, and every storage load is split
 // into one scalar load per invocation (there is no vector gather), so loads, not FMAs, set the
@@ -14,16 +14,14 @@
 // has no branches) and skipped when storing.
 override WG_X: u32 = 16u;
 override WG_Y: u32 = 4u;
-override TRANS_A: u32 = 0u;
-override TRANS_B: u32 = 0u;
-override HAS_BIAS: u32 = 0u;
-// 0: none, 1: relu.
-override ACTIVATION: u32 = 0u;
 
 // NOTE: block sizes are const, not override: function-scope arrays need a const size.
 const ROWS = 8u;
 
-struct Params { m: u32, n: u32, k: u32 }
+// op(a)[z, row, i] = a[z * m * k + row * aRow + i * aDepth];
+// op(b)[z, i, col] = b[z * k * n + i * bDepth + col * bCol]: (k, 1) and (n, 1) when stored as
+// op(a) and op(b), (1, m) and (1, k) when stored transposed.
+struct Params { m: u32, n: u32, k: u32, aRow: u32, aDepth: u32, bDepth: u32, bCol: u32, hasBias: u32, relu: u32 }
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> a: array<f32>;
@@ -33,21 +31,19 @@ struct Params { m: u32, n: u32, k: u32 }
 
 // op(a)[row, i] of the matrix starting at `base`.
 fn loadA(base: u32, row: u32, i: u32) -> f32 {
-  if (TRANS_A == 1u) { return a[base + i * params.m + row]; }
-  return a[base + row * params.k + i];
+  return a[base + row * params.aRow + i * params.aDepth];
 }
 
 // op(b)[i, cols.x..w] of the matrix starting at `base`.
 fn loadB(base: u32, i: u32, cols: vec4<u32>) -> vec4<f32> {
-  var at: vec4<u32>;
-  if (TRANS_B == 1u) { at = base + cols * params.k + i; } else { at = base + i * params.n + cols; }
+  let at = base + i * params.bDepth + cols * params.bCol;
   return vec4(b[at.x], b[at.y], b[at.z], b[at.w]);
 }
 
 // Bias, activation and a store that skips columns past N.
 fn store(base: u32, row: u32, col0: u32, sum: vec4<f32>, biasCols: vec4<f32>) {
   var v = sum + biasCols;
-  if (ACTIVATION == 1u) { v = max(v, vec4(0.0)); }
+  if (params.relu == 1u) { v = max(v, vec4(0.0)); }
   let at = base + row * params.n + col0;
   for (var j = 0u; j < 4u; j++) {
     if (col0 + j < params.n) { c[at + j] = v[j]; }
@@ -80,7 +76,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   }
   var biasL = vec4(0.0);
   var biasR = vec4(0.0);
-  if (HAS_BIAS == 1u) {
+  if (params.hasBias == 1u) {
     biasL = vec4(bias[colsL.x], bias[colsL.y], bias[colsL.z], bias[colsL.w]);
     biasR = vec4(bias[colsR.x], bias[colsR.y], bias[colsR.z], bias[colsR.w]);
   }

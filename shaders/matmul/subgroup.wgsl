@@ -4,9 +4,12 @@
 // 8 + lane of the block) and one vec4 of op(b), and gets the other 14 rows' values from its
 // neighbours with subgroupBroadcast, which lavapipe does with one vector shuffle where a storage
 // load costs one scalar load per invocation: about 2x the `register` variant there.
-//   c[z] = act(op(a[z]) @ op(b[z]) + bias), op(X) = X or X^T (TRANS_A / TRANS_B), act = none | relu.
-// Bindings: a (batch, M, K) or (batch, K, M) when TRANS_A; b (batch, K, N) or (batch, N, K) when
-//   TRANS_B; bias (N), read only when HAS_BIAS; c (batch, M, N). All row-major.
+//   c[z] = act(op(a[z]) @ op(b[z]) + bias), act = none | relu (params.relu), bias when params.hasBias.
+// Bindings: a, b as the params' strides describe (see Params); bias (N), read only when
+//   params.hasBias; c (batch, M, N) row-major.
+// Transposes, bias and activation are params, not overrides: lavapipe compiles each pipeline at
+// its first dispatch for about a second, and a Linear layer's forward and two backward products
+// then share one pipeline instead of compiling three (the lab-cnn's cold first step).
 // Dispatch: (ceil(N / 32), ceil(M / (16 * WG / 8)), batch).
 // NOTE: needs subgroups of exactly 8 invocations made of consecutive local_invocation_index
 // (lavapipe on 256-bit SIMD); the dispatcher checks the size. No early return: subgroupBroadcast
@@ -15,17 +18,15 @@
 enable subgroups;
 
 override WG: u32 = 64u;
-override TRANS_A: u32 = 0u;
-override TRANS_B: u32 = 0u;
-override HAS_BIAS: u32 = 0u;
-// 0: none, 1: relu.
-override ACTIVATION: u32 = 0u;
 
 // NOTE: block sizes are const, not override: function-scope arrays need a const size.
 const LANES = 8u;
 const ROWS = 16u;
 
-struct Params { m: u32, n: u32, k: u32 }
+// op(a)[z, row, i] = a[z * m * k + row * aRow + i * aDepth];
+// op(b)[z, i, col] = b[z * k * n + i * bDepth + col * bCol]: (k, 1) and (n, 1) when stored as
+// op(a) and op(b), (1, m) and (1, k) when stored transposed.
+struct Params { m: u32, n: u32, k: u32, aRow: u32, aDepth: u32, bDepth: u32, bCol: u32, hasBias: u32, relu: u32 }
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> a: array<f32>;
@@ -35,14 +36,12 @@ struct Params { m: u32, n: u32, k: u32 }
 
 // op(a)[row, i] of the matrix starting at `base`.
 fn loadA(base: u32, row: u32, i: u32) -> f32 {
-  if (TRANS_A == 1u) { return a[base + i * params.m + row]; }
-  return a[base + row * params.k + i];
+  return a[base + row * params.aRow + i * params.aDepth];
 }
 
 // op(b)[i, cols.x..w] of the matrix starting at `base`.
 fn loadB(base: u32, i: u32, cols: vec4<u32>) -> vec4<f32> {
-  var at: vec4<u32>;
-  if (TRANS_B == 1u) { at = base + cols * params.k + i; } else { at = base + i * params.n + cols; }
+  let at = base + i * params.bDepth + cols * params.bCol;
   return vec4(b[at.x], b[at.y], b[at.z], b[at.w]);
 }
 
@@ -85,12 +84,12 @@ fn main(
     acc[15] += subgroupBroadcast(hi, 7u) * bv;
   }
   var biasCols = vec4(0.0);
-  if (HAS_BIAS == 1u) { biasCols = vec4(bias[cols.x], bias[cols.y], bias[cols.z], bias[cols.w]); }
+  if (params.hasBias == 1u) { biasCols = vec4(bias[cols.x], bias[cols.y], bias[cols.z], bias[cols.w]); }
   let baseC = wid.z * params.m * params.n;
   for (var r = 0u; r < ROWS; r++) {
     let row = row0 + r;
     var v = acc[r] + biasCols;
-    if (ACTIVATION == 1u) { v = max(v, vec4(0.0)); }
+    if (params.relu == 1u) { v = max(v, vec4(0.0)); }
     for (var j = 0u; j < 4u; j++) {
       if (row < params.m && col0 + j < params.n) { c[baseC + row * params.n + col0 + j] = v[j]; }
     }

@@ -1,19 +1,17 @@
 // Matmul, shared-memory tiled (for discrete GPUs): each workgroup computes a TILE x TILE block
 // of c, staging TILE x TILE slices of op(a) and op(b) in workgroup memory between barriers.
-//   c[z] = act(op(a[z]) @ op(b[z]) + bias), op(X) = X or X^T (TRANS_A / TRANS_B), act = none | relu.
-// Bindings: a (batch, M, K) or (batch, K, M) when TRANS_A; b (batch, K, N) or (batch, N, K) when
-//   TRANS_B; bias (N), read only when HAS_BIAS; c (batch, M, N). All row-major.
+//   c[z] = act(op(a[z]) @ op(b[z]) + bias), act = none | relu (params.relu), bias when params.hasBias.
+// Bindings: a, b as the params' strides describe (see Params); bias (N), read only when
+//   params.hasBias; c (batch, M, N) row-major.
 // Dispatch: (ceil(N / TILE), ceil(M / TILE), batch).
 // NOTE: no early return: every invocation must reach every workgroupBarrier, so out-of-range
 // invocations load zeros and skip only the final store.
 override TILE: u32 = 16u;
-override TRANS_A: u32 = 0u;
-override TRANS_B: u32 = 0u;
-override HAS_BIAS: u32 = 0u;
-// 0: none, 1: relu.
-override ACTIVATION: u32 = 0u;
 
-struct Params { m: u32, n: u32, k: u32 }
+// op(a)[z, row, i] = a[z * m * k + row * aRow + i * aDepth];
+// op(b)[z, i, col] = b[z * k * n + i * bDepth + col * bCol]: (k, 1) and (n, 1) when stored as
+// op(a) and op(b), (1, m) and (1, k) when stored transposed.
+struct Params { m: u32, n: u32, k: u32, aRow: u32, aDepth: u32, bDepth: u32, bCol: u32, hasBias: u32, relu: u32 }
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> a: array<f32>;
@@ -28,15 +26,13 @@ var<workgroup> tileB: array<f32, TILE * TILE>;
 // op(a)[row, i], or 0 outside the matrix.
 fn loadA(base: u32, row: u32, i: u32) -> f32 {
   if (row >= params.m || i >= params.k) { return 0.0; }
-  if (TRANS_A == 1u) { return a[base + i * params.m + row]; }
-  return a[base + row * params.k + i];
+  return a[base + row * params.aRow + i * params.aDepth];
 }
 
 // op(b)[i, col], or 0 outside the matrix.
 fn loadB(base: u32, i: u32, col: u32) -> f32 {
   if (i >= params.k || col >= params.n) { return 0.0; }
-  if (TRANS_B == 1u) { return b[base + col * params.k + i]; }
-  return b[base + i * params.n + col];
+  return b[base + i * params.bDepth + col * params.bCol];
 }
 
 @compute @workgroup_size(TILE, TILE)
@@ -57,7 +53,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     workgroupBarrier();
   }
   if (row >= params.m || col >= params.n) { return; }
-  if (HAS_BIAS == 1u) { sum += bias[col]; }
-  if (ACTIVATION == 1u) { sum = max(sum, 0.0); }
+  if (params.hasBias == 1u) { sum += bias[col]; }
+  if (params.relu == 1u) { sum = max(sum, 0.0); }
   c[wid.z * params.m * params.n + row * params.n + col] = sum;
 }

@@ -68,38 +68,49 @@ export function matmul(ctx: GpuContext, a: GpuArray, b: GpuArray, options: Matmu
     throw new Error(`matmul: variant '${variant}' cannot run on ${ctx.adapter.name} (it needs the subgroups feature with 8-wide subgroups)`);
   }
   const config = narrowed(VARIANT_CONFIGS[variant], variant, m, n, batch);
-  // The packed variant reads op(a) and op(b) from panels, so it has no transposes of its own.
+  // The packed variant reads op(a) and op(b) from panels, so it has no strides of its own.
   const [left, right] = variant === 'packed' ? packOperands(ctx, a, b, shape, transposeA, transposeB) : [a, b];
-  const transposes: Record<string, number> = variant === 'packed' ? {} : { TRANS_A: Number(transposeA), TRANS_B: Number(transposeB) };
-  const kernel = ctx.kernel({
-    name: `matmul/${variant}`,
-    source: config.source,
-    overrides: { ...config.overrides, ...transposes, HAS_BIAS: Number(bias !== undefined), ACTIVATION: activation === 'relu' ? 1 : 0 },
-  });
+  // Transposes (as strides), bias and activation are params: one pipeline per variant and
+  // workgroup size, whichever products a model asks for (each is compiled at its first dispatch).
+  const kernel = ctx.kernel({ name: `matmul/${variant}`, source: config.source, overrides: config.overrides });
+  const epilogue = { hasBias: Number(bias !== undefined), relu: activation === 'relu' ? 1 : 0 };
+  const params = variant === 'packed' ? { m, n, k, ...epilogue } : { m, n, k, ...operandStrides(shape, transposeA, transposeB), ...epilogue };
   const max = ctx.limits.maxComputeWorkgroupsPerDimension;
   const grid = [Math.ceil(n / config.cover[0]), Math.ceil(m / config.cover[1]), batch];
   if (grid.some((g) => g > max)) throw new Error(`matmul: grid [${grid.join(', ')}] passes maxComputeWorkgroupsPerDimension ${max}`);
   // NOTE: without a bias the `bias` binding still needs a buffer; a is read-only too, so it serves.
-  ctx.dispatch(kernel, { a: left.buffer, b: right.buffer, bias: (bias ?? a).buffer, c: c.buffer }, { m, n, k }, grid);
+  ctx.dispatch(kernel, { a: left.buffer, b: right.buffer, bias: (bias ?? a).buffer, c: c.buffer }, params, grid);
   if (left !== a) free(ctx, left);
   if (right !== b) free(ctx, right);
   return c;
 }
 
+/** Where op(a)[row, i] and op(b)[i, col] sit in a and b as stored: the shaders' index strides. */
+function operandStrides({ m, n, k }: Required<MatmulShape>, transposeA: boolean, transposeB: boolean) {
+  return {
+    aRow: transposeA ? 1 : k,
+    aDepth: transposeA ? m : 1,
+    bDepth: transposeB ? 1 : n,
+    bCol: transposeB ? k : 1,
+  };
+}
+
 /**
- * The subgroup and packed variants' workgroups (WG / 8 subgroups stacked along M) sized to c: no
- * taller than M, whose rows past the end a workgroup still computes (the MNIST CNN's dense layers
- * at batch 64 left half of each 128-row workgroup idle), and one subgroup per workgroup when c has
- * fewer than 4 blocks, so a CPU driver, which runs a workgroup on one thread, spreads them over
- * its threads (lab-cnn's Linear(760, 10) at batch 32 ran on one core in one workgroup).
+ * The subgroup and packed variants' workgroups: WG / 8 subgroups stacked along M when c fills
+ * such a workgroup's rows and gives at least 4 of them, else one subgroup per workgroup. Two
+ * sizes, not one per M: on lavapipe every WG is a pipeline compiled at its first dispatch (about
+ * a second each), and nothing is shared between a workgroup's subgroups, so smaller workgroups
+ * lose nothing but a little scheduling. Rows past M are still computed (the MNIST CNN's dense
+ * layers at batch 64 left half of each 128-row workgroup idle), and a CPU driver runs a workgroup
+ * on one thread, so c must come in several workgroups to use every core (lab-cnn's
+ * Linear(760, 10) at batch 32 ran on one core in one workgroup).
  */
 function narrowed(config: VariantConfig, variant: MatmulVariant, m: number, n: number, batch: number): VariantConfig {
   if (variant !== 'subgroup' && variant !== 'packed') return config;
+  const fullWorkgroups = Math.floor(m / config.cover[1]) * Math.ceil(n / config.cover[0]) * batch;
+  if (fullWorkgroups >= 4 || config.overrides.WG === 8) return config;
   const rowsPerSubgroup = config.cover[1] / (config.overrides.WG / 8);
-  let wg = Math.min(config.overrides.WG, 8 * Math.ceil(m / rowsPerSubgroup));
-  if (Math.ceil(n / config.cover[0]) * Math.ceil(m / ((rowsPerSubgroup * wg) / 8)) * batch < 4) wg = 8;
-  if (wg === config.overrides.WG) return config;
-  return { ...config, overrides: { ...config.overrides, WG: wg }, cover: [config.cover[0], (rowsPerSubgroup * wg) / 8] };
+  return { ...config, overrides: { ...config.overrides, WG: 8 }, cover: [config.cover[0], rowsPerSubgroup] };
 }
 
 function fillWithBias(ctx: GpuContext, c: GpuArray, shape: Required<MatmulShape>, bias: GpuArray | undefined, activation: MatmulActivation): GpuArray {

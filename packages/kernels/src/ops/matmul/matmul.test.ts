@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { describeGpu, expectClose, itGpu, numericGradient, randomArray } from '@duet/gpu/testing';
 import { fromData, free, toData, type GpuArray } from '../../array';
 import {
@@ -147,6 +147,32 @@ describeGpu('matmul on the GPU', (gpu) => {
             for (const x of [a, b, bias, c, g, grads.gradA, grads.gradB, grads.gradBias!] as GpuArray[]) free(ctx, x);
           }
         }
+      }
+    });
+  }
+
+  // lavapipe compiles each pipeline at its first dispatch (about a second for these kernels), so a
+  // cold first step pays for every distinct one: a Linear layer's forward (b transposed, bias) and
+  // its two backward products (a transposed; neither) must share one pipeline per variant.
+  for (const variant of MATMUL_VARIANTS) {
+    itGpu(`${variant}: a Linear layer's forward and backward products share one pipeline`, async () => {
+      const ctx = gpu();
+      if (!matmulVariantAvailable(ctx, variant)) return;
+      // lab-cnn's Linear(760, 10) at batch 32 and a smaller one of the same kind.
+      for (const [batch, inputs, outputs] of [[32, 760, 10], [5, 7, 3]]) {
+        const x = fromData(ctx, randomArray(batch * inputs, 41), [batch, inputs], 'x');
+        const w = fromData(ctx, randomArray(outputs * inputs, 42), [outputs, inputs], 'w');
+        const bias = fromData(ctx, randomArray(outputs, 43), [outputs], 'bias');
+        const kernel = vi.spyOn(ctx, 'kernel');
+        const y = matmul(ctx, x, w, { transposeB: true, bias, variant });
+        const g = fromData(ctx, randomArray(batch * outputs, 44), y.shape, 'gradOutput');
+        const grads = matmulBackward(ctx, x, w, g, { transposeB: true, hasBias: true, variant });
+        const matmulPipelines = new Set(kernel.mock.results.map((r) => (r.value as { key: string }).key).filter((key) => key.startsWith(`matmul/${variant}`)));
+        kernel.mockRestore();
+        expect([...matmulPipelines], `${variant} at ${batch}x${inputs}x${outputs}`).toHaveLength(1);
+        const expected = matmulBackwardReference({ batch: 1, m: batch, n: outputs, k: inputs, transposeB: true }, await toData(ctx, x), await toData(ctx, w), await toData(ctx, g), await toData(ctx, y));
+        expectClose(await toData(ctx, grads.gradB), expected.gradB, gradAtol, gradRtol, `${variant} gradW`);
+        for (const t of [x, w, bias, y, g, grads.gradA, grads.gradB, grads.gradBias!]) free(ctx, t);
       }
     });
   }
