@@ -5,10 +5,12 @@
  * folder on the fold's test split. Writes OUT/ensemble_loso.json (and FILE with --results):
  * per speaker the ensemble's test accuracy and each member's, their mean and the worst fold.
  * Reads the runs (never writes into them); run from the repository root after npm run build.
+ * Run again as more folds finish: a fold already measured in OUT from the same runs (and after
+ * their last epoch) is read back, not rebuilt, so an interrupted or early run resumes.
  *
  *   node scripts/run-ts.mjs benchmarks/ensemble_loso.ts --out DIR [--audio-dir DIR] [--results FILE] LOSO_DIR LOSO_DIR…
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runDuet } from './duet_cli';
@@ -45,6 +47,19 @@ interface EvalJson {
   ensemble: { members: { accuracy: number; source: string }[] };
 }
 
+/**
+ * A fold's earlier report in OUT when it measured an ensemble of exactly these runs, in this
+ * order, written after each run's final weights; otherwise null (the fold is built and measured).
+ */
+function measuredBefore(json: string, runs: readonly string[]): EvalJson | null {
+  if (!existsSync(json)) return null;
+  const report = JSON.parse(readFileSync(json, 'utf8')) as EvalJson;
+  const sources = report.ensemble?.members?.map((m) => resolve(m.source)) ?? [];
+  if (sources.join('\n') !== runs.join('\n')) return null;
+  const written = statSync(json).mtimeMs;
+  return runs.every((r) => statSync(join(r, 'model.safetensors')).mtimeMs < written) ? report : null;
+}
+
 const speakers = readdirSync(dirs[0]).filter((s) => existsSync(join(dirs[0], s, 'model.json'))).sort();
 const skipped = speakers.filter((s) => !dirs.every((d) => finished(join(d, s))));
 for (const s of skipped) console.log(`fold ${s}: skipped (not finished in ${dirs.filter((d) => !finished(join(d, s))).join(', ')})`);
@@ -57,10 +72,15 @@ for (const speaker of speakers.filter((s) => !skipped.includes(s))) {
   for (const r of runs.slice(1)) if (readFileSync(join(r, 'test.csv'), 'utf8') !== test) throw new Error(`ensemble_loso: ${r}/test.csv differs from ${runs[0]}/test.csv`);
   const ensemble = join(out, speaker);
   const json = join(out, `${speaker}.eval.json`);
-  console.log(`fold ${speaker}:`);
-  runDuet('ensemble_loso', ['ensemble', ...runs, '--out', ensemble]);
-  runDuet('ensemble_loso', ['eval', '--model', ensemble, '--split', runs[0], '--audio-dir', audioDir, '--json', json]);
-  const report = JSON.parse(readFileSync(json, 'utf8')) as EvalJson;
+  let report = measuredBefore(json, runs);
+  if (report) {
+    console.log(`fold ${speaker}: measured before (${json})`);
+  } else {
+    console.log(`fold ${speaker}:`);
+    runDuet('ensemble_loso', ['ensemble', ...runs, '--out', ensemble]);
+    runDuet('ensemble_loso', ['eval', '--model', ensemble, '--split', runs[0], '--audio-dir', audioDir, '--json', json]);
+    report = JSON.parse(readFileSync(json, 'utf8')) as EvalJson;
+  }
   folds.push({ speaker, test_acc: report.accuracy, count: report.count, members: report.ensemble.members.map((m) => m.accuracy), ensemble });
   console.log(`fold ${speaker}: ensemble ${(100 * report.accuracy).toFixed(1)} % (members ${report.ensemble.members.map((m) => `${(100 * m.accuracy).toFixed(1)} %`).join(', ')})`);
 }
