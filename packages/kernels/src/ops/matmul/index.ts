@@ -9,7 +9,7 @@ import { empty, free, zeros, type GpuArray } from '../../array';
 import type { OpDef } from '../../op';
 import { unaryBackward } from '../unary/index';
 import { packOperands } from './packed';
-import { chooseMatmulVariant, matmulTuningKey, matmulVariantAvailable, matmulVariantFor, VARIANT_CONFIGS, type MatmulShape, type MatmulVariant, type VariantConfig } from './variants';
+import { chooseMatmulVariant, matmulTuningKey, operandStrides, matmulVariantAvailable, matmulVariantFor, VARIANT_CONFIGS, type MatmulShape, type MatmulVariant, type VariantConfig } from './variants';
 
 export * from './variants';
 
@@ -83,16 +83,6 @@ export function matmul(ctx: GpuContext, a: GpuArray, b: GpuArray, options: Matmu
   if (left !== a) free(ctx, left);
   if (right !== b) free(ctx, right);
   return c;
-}
-
-/** Where op(a)[row, i] and op(b)[i, col] sit in a and b as stored: the shaders' index strides. */
-function operandStrides({ m, n, k }: Required<MatmulShape>, transposeA: boolean, transposeB: boolean) {
-  return {
-    aRow: transposeA ? 1 : k,
-    aDepth: transposeA ? m : 1,
-    bDepth: transposeB ? 1 : n,
-    bCol: transposeB ? k : 1,
-  };
 }
 
 /**

@@ -5,7 +5,7 @@
 import type { GpuContext } from '@duet/gpu';
 import packSource from '@duet/shaders/matmul/pack.wgsl';
 import { empty, type GpuArray } from '../../array';
-import type { MatmulShape } from './variants';
+import { operandStrides, type MatmulShape } from './variants';
 
 /** Rows of op(a) per panel and columns of op(b) per panel: ROWS and COLS of packed.wgsl. */
 export const PACKED_A_ROWS = 32;
@@ -32,8 +32,9 @@ function pack(ctx: GpuContext, x: GpuArray, batch: number, width: number, depth:
  */
 export function packOperands(ctx: GpuContext, a: GpuArray, b: GpuArray, shape: Required<MatmulShape>, transposeA: boolean, transposeB: boolean): [GpuArray, GpuArray] {
   const { batch, m, n, k } = shape;
+  const { aRow, aDepth, bDepth, bCol } = operandStrides(shape, transposeA, transposeB);
   // op(a)^T (K, M) is the panel view of op(a): depth K, width M.
-  const packedA = pack(ctx, a, batch, m, k, transposeA ? m : 1, transposeA ? 1 : k, PACKED_A_ROWS, 'matmul.packedA');
-  const packedB = pack(ctx, b, batch, n, k, transposeB ? 1 : n, transposeB ? k : 1, PACKED_B_COLS, 'matmul.packedB');
+  const packedA = pack(ctx, a, batch, m, k, aDepth, aRow, PACKED_A_ROWS, 'matmul.packedA');
+  const packedB = pack(ctx, b, batch, n, k, bDepth, bCol, PACKED_B_COLS, 'matmul.packedB');
   return [packedA, packedB];
 }

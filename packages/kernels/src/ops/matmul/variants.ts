@@ -63,6 +63,19 @@ export interface MatmulShape {
 }
 
 /**
+ * Where op(a)[row, i] and op(b)[i, col] sit in a and b as stored: the index strides of the matmul
+ * shaders and of pack.wgsl.
+ */
+export function operandStrides({ m, n, k }: Required<MatmulShape>, transposeA: boolean, transposeB: boolean) {
+  return {
+    aRow: transposeA ? 1 : k,
+    aDepth: transposeA ? m : 1,
+    bDepth: transposeB ? 1 : n,
+    bCol: transposeB ? k : 1,
+  };
+}
+
+/**
  * The tuning class of a shape: multiply-adds rounded to a power of 8, so shapes of the same
  * order of work share one measured choice ('macs2^30' for 1024^3).
  */
