@@ -25,25 +25,27 @@ export function gitCommit(cwd: string): string {
   }
 }
 
-/**
- * benchmarks/results/<date>-<adapter>[-<suites>][-quick].json (the adapter name made
- * file-safe); the suites are named when the run did not cover them all, so a run of one suite
- * does not overwrite a full one.
- */
+/** Lower-case letters and digits joined by single hyphens: safe in a file name on every OS. */
+function fileSafe(text: string): string {
+  return text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+}
+
 /**
  * The --filter substrings as parts of the results file's name (`lab-cnn`, `matmul-1024`), so
  * runs with different filters on one day keep their own files instead of overwriting one
  * `-filtered.json`.
  */
 export function filterSlugs(filters: readonly string[]): string[] {
-  return filters.map((f) => {
-    const slug = f.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
-    return slug ? `filtered-${slug}` : 'filtered';
-  });
+  return filters.map((f) => fileSafe(f)).map((slug) => (slug ? `filtered-${slug}` : 'filtered'));
 }
 
+/**
+ * benchmarks/results/<date>-<adapter>[-<suites>][-quick].json (the adapter name made
+ * file-safe); the suites are named when the run did not cover them all, so a run of one suite
+ * does not overwrite a full one.
+ */
 export function writeResults(root: string, doc: BenchDocument, partial: readonly string[] = []): string {
-  const slug = doc.adapter.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'adapter';
+  const slug = fileSafe(doc.adapter.name) || 'adapter';
   const dir = join(root, 'benchmarks', 'results');
   mkdirSync(dir, { recursive: true });
   const path = join(dir, `${doc.date.slice(0, 10)}-${slug}${partial.map((p) => `-${p}`).join('')}${doc.quick ? '-quick' : ''}.json`);
