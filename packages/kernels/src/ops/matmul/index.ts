@@ -8,7 +8,7 @@ import biasBackwardSource from '@duet/shaders/matmul/bias_backward.wgsl';
 import { empty, free, zeros, type GpuArray } from '../../array';
 import type { OpDef } from '../../op';
 import { unaryBackward } from '../unary/index';
-import { packOperands } from './packed';
+import { packedDepth, packOperands } from './packed';
 import { chooseMatmulVariant, matmulTuningKey, operandStrides, matmulVariantAvailable, matmulVariantFor, VARIANT_CONFIGS, type MatmulShape, type MatmulVariant, type VariantConfig } from './variants';
 
 export * from './variants';
@@ -74,7 +74,7 @@ export function matmul(ctx: GpuContext, a: GpuArray, b: GpuArray, options: Matmu
   // workgroup size, whichever products a model asks for (each is compiled at its first dispatch).
   const kernel = ctx.kernel({ name: `matmul/${variant}`, source: config.source, overrides: config.overrides });
   const epilogue = { hasBias: Number(bias !== undefined), relu: activation === 'relu' ? 1 : 0 };
-  const params = variant === 'packed' ? { m, n, k, ...epilogue } : { m, n, k, ...operandStrides(shape, transposeA, transposeB), ...epilogue };
+  const params = variant === 'packed' ? { m, n, k: packedDepth(k), ...epilogue } : { m, n, k, ...operandStrides(shape, transposeA, transposeB), ...epilogue };
   const max = ctx.limits.maxComputeWorkgroupsPerDimension;
   const grid = [Math.ceil(n / config.cover[0]), Math.ceil(m / config.cover[1]), batch];
   if (grid.some((g) => g > max)) throw new Error(`matmul: grid [${grid.join(', ')}] passes maxComputeWorkgroupsPerDimension ${max}`);
