@@ -5,7 +5,7 @@ import {
   availableMatmulVariants, defaultMatmulVariant, matmul, matmulBackward, matmulOp, matmulShape, matmulShapeClass,
   matmulTuningKey, matmulVariantAvailable, matmulVariantFor, MATMUL_VARIANTS, tuneMatmul, type MatmulActivation,
 } from './index';
-import { packOperands, PACKED_A_ROWS, PACKED_B_COLS } from './packed';
+import { packedDepth, packOperands, PACKED_A_ROWS, PACKED_B_COLS } from './packed';
 import { matmulBackwardReference, matmulReference, type MatmulProblem } from './reference';
 
 const TRANSPOSES = [[false, false], [true, false], [false, true], [true, true]] as const;
@@ -48,10 +48,13 @@ describe('matmul reference', () => {
     expect(() => matmulShape([3, 4], [1, 4, 5])).toThrow(/must both be 2-D or both 3-D/);
   });
 
-  it('groups shapes into tuning classes by their work', () => {
-    expect(matmulShapeClass({ m: 1024, n: 1024, k: 1024 })).toBe('macs2^30');
-    expect(matmulShapeClass({ m: 1000, n: 1100, k: 1024 })).toBe('macs2^30');
-    expect(matmulShapeClass({ m: 64, n: 64, k: 64 })).toBe('macs2^18');
+  it('groups shapes into tuning classes by their work and their products per operand element', () => {
+    expect(matmulShapeClass({ m: 1024, n: 1024, k: 1024 })).toBe('macs2^30:reuse2^9');
+    expect(matmulShapeClass({ m: 1000, n: 1100, k: 1024 })).toBe('macs2^30:reuse2^9');
+    expect(matmulShapeClass({ m: 64, n: 64, k: 64 })).toBe('macs2^18:reuse2^5');
+    // As much work as 512^3, far fewer products per operand element: its own choice.
+    expect(matmulShapeClass({ m: 64, n: 128, k: 9216 })).toBe('macs2^27:reuse2^5');
+    expect(matmulShapeClass({ m: 512, n: 512, k: 512 })).toBe('macs2^27:reuse2^8');
   });
 });
 
@@ -201,7 +204,7 @@ describeGpu('matmul on the GPU', (gpu) => {
     const [chosen] = await tuneMatmul(ctx, [shape]);
     expect(availableMatmulVariants(ctx)).toContain(chosen);
     expect(matmulVariantFor(ctx, shape)).toBe(chosen);
-    expect(matmulVariantFor(ctx, { m: 7, n: 5, k: 6 }), 'same class, same choice').toBe(chosen);
+    expect(matmulVariantFor(ctx, { m: 6, n: 5, k: 7 }), 'same class, same choice').toBe(chosen);
   });
 
   itGpu('notes an untuned shape when it runs and measures it in tunePending()', async () => {
@@ -223,9 +226,9 @@ describeGpu('matmul on the GPU', (gpu) => {
     free(ctx, b);
   });
   // The packed variant's panels, element by element: a wrong stride or a missing zero would
-  // otherwise only show as a wrong product.
+  // otherwise only show as a wrong product. K = 3 is odd, so the panels have a zero row past K.
   for (const [transposeA, transposeB] of TRANSPOSES) {
-    itGpu(`packs op(a) into 32-row and op(b) into 64-column panels, zero past the edge (transposeA ${transposeA}, transposeB ${transposeB})`, async () => {
+    itGpu(`packs op(a) into 32-row and op(b) into 64-column panels, zero past the edges and past K (transposeA ${transposeA}, transposeB ${transposeB})`, async () => {
       const ctx = gpu();
       const p = { batch: 2, m: 37, n: 70, k: 3, transposeA, transposeB };
       const [sa, sb] = storedShapes(p, false);
@@ -239,12 +242,14 @@ describeGpu('matmul on the GPU', (gpu) => {
       const opB = (z: number, i: number, c: number) => bd[z * p.k * p.n + (transposeB ? c * p.k + i : i * p.n + c)];
       const panels = Math.ceil(p.m / PACKED_A_ROWS);
       const strips = Math.ceil(p.n / PACKED_B_COLS);
-      const expectedA = new Float32Array(p.batch * panels * p.k * PACKED_A_ROWS);
-      const expectedB = new Float32Array(p.batch * strips * p.k * PACKED_B_COLS);
+      const depth = packedDepth(p.k);
+      expect(depth).toBe(4);
+      const expectedA = new Float32Array(p.batch * panels * depth * PACKED_A_ROWS);
+      const expectedB = new Float32Array(p.batch * strips * depth * PACKED_B_COLS);
       for (let z = 0; z < p.batch; z++) {
         for (let i = 0; i < p.k; i++) {
-          for (let r = 0; r < p.m; r++) expectedA[((z * panels + Math.floor(r / PACKED_A_ROWS)) * p.k + i) * PACKED_A_ROWS + (r % PACKED_A_ROWS)] = opA(z, r, i);
-          for (let c = 0; c < p.n; c++) expectedB[((z * strips + Math.floor(c / PACKED_B_COLS)) * p.k + i) * PACKED_B_COLS + (c % PACKED_B_COLS)] = opB(z, i, c);
+          for (let r = 0; r < p.m; r++) expectedA[((z * panels + Math.floor(r / PACKED_A_ROWS)) * depth + i) * PACKED_A_ROWS + (r % PACKED_A_ROWS)] = opA(z, r, i);
+          for (let c = 0; c < p.n; c++) expectedB[((z * strips + Math.floor(c / PACKED_B_COLS)) * depth + i) * PACKED_B_COLS + (c % PACKED_B_COLS)] = opB(z, i, c);
         }
       }
       expect([...(await toData(ctx, packedA))]).toEqual([...expectedA]);

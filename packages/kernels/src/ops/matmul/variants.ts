@@ -76,12 +76,17 @@ export function operandStrides({ m, n, k }: Required<MatmulShape>, transposeA: b
 }
 
 /**
- * The tuning class of a shape: multiply-adds rounded to a power of 8, so shapes of the same
- * order of work share one measured choice ('macs2^30' for 1024^3).
+ * The tuning class of a shape: multiply-adds rounded to a power of 8 and multiply-adds per
+ * operand element (mn / (m + n), what decides whether packing pays, see PACKED_MIN_REUSE) rounded
+ * to a power of 2, so shapes of the same order of work and the same reuse share one measured
+ * choice ('macs2^30:reuse2^9' for 1024^3). With multiply-adds alone, the MNIST CNN's dense layer
+ * (64x9216x128, 43 per element) shared 512^3's choice (256 per element), `packed`, and ran at
+ * 0.75x the speed `subgroup` gives it.
  */
 export function matmulShapeClass(shape: MatmulShape): string {
   const macs = Math.max(1, (shape.batch ?? 1) * shape.m * shape.n * shape.k);
-  return `macs2^${Math.round(Math.log2(macs) / 3) * 3}`;
+  const reuse = Math.max(1, (shape.m * shape.n) / (shape.m + shape.n));
+  return `macs2^${Math.round(Math.log2(macs) / 3) * 3}:reuse2^${Math.round(Math.log2(reuse))}`;
 }
 
 /**
