@@ -392,12 +392,17 @@ export class GpuContext {
   /**
    * Wall-clock seconds of the GPU work `record` records, submitted alone and waited for.
    * (The benchmark app adds timestamp queries where the adapter has them.)
+   * `sleepSeconds`: sleep this long before waiting. On a software adapter the wait polls
+   * (dawn.node) and takes a core from the driver's threads that do the work, so a caller that
+   * knows how long the work takes (a benchmark's earlier repetitions) sleeps through most of it.
+   * A sleep longer than the work counts in the figure: pass less than the work takes.
    */
-  async time(record: () => void): Promise<number> {
+  async time(record: () => void, sleepSeconds = 0): Promise<number> {
     await this.sync();
     const start = performance.now();
     record();
     this.flush();
+    if (sleepSeconds > 0) await new Promise((resolve) => setTimeout(resolve, sleepSeconds * 1000));
     await this.waitForQueue(0);
     const seconds = (performance.now() - start) / 1000;
     await this.throwPendingErrors();

@@ -31,7 +31,7 @@ export interface GpuFlags {
    * the time the submitted work is expected to take still (from the recent waits), then wait.
    * NOTE: waiting for the queue (dawn.node polls with setImmediate) keeps the JS thread busy,
    * taking a core from the driver's threads that run the work; 0 always waits at once. time()
-   * always waits at once (its figure must not include a sleep).
+   * waits at once unless its caller passes a sleep (its figure must not include an oversleep).
    */
   syncSleepFraction: number;
 }
