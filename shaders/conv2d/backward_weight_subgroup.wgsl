@@ -21,6 +21,11 @@ override WG: u32 = 8u;
 
 const LANES = 8u;
 const ROWS = 16u;
+// Rows 8 .. 8 + HI_ROWS - 1 of a block are computed (the output channels that lanes' `hi` values
+// broadcast): a layer with 9-15 rows (lab-cnn's 10 channels) skips the 16 - rows that would be
+// thrown away, where lavapipe spends most of a multiply-add's cost (the masked update of a
+// spilled accumulator); the rows past them are never stored.
+override HI_ROWS: u32 = 8u;
 
 struct Params {
   size: u32, batch: u32, inChannels: u32, inHeight: u32, inWidth: u32, outChannels: u32, outHeight: u32,
@@ -98,14 +103,14 @@ fn main(
         acc[5] = fma(vec4(subgroupBroadcast(lo, 5u)), xv, acc[5]);
         acc[6] = fma(vec4(subgroupBroadcast(lo, 6u)), xv, acc[6]);
         acc[7] = fma(vec4(subgroupBroadcast(lo, 7u)), xv, acc[7]);
-        acc[8] = fma(vec4(subgroupBroadcast(hi, 0u)), xv, acc[8]);
-        acc[9] = fma(vec4(subgroupBroadcast(hi, 1u)), xv, acc[9]);
-        acc[10] = fma(vec4(subgroupBroadcast(hi, 2u)), xv, acc[10]);
-        acc[11] = fma(vec4(subgroupBroadcast(hi, 3u)), xv, acc[11]);
-        acc[12] = fma(vec4(subgroupBroadcast(hi, 4u)), xv, acc[12]);
-        acc[13] = fma(vec4(subgroupBroadcast(hi, 5u)), xv, acc[13]);
-        acc[14] = fma(vec4(subgroupBroadcast(hi, 6u)), xv, acc[14]);
-        acc[15] = fma(vec4(subgroupBroadcast(hi, 7u)), xv, acc[15]);
+        if (HI_ROWS > 0u) { acc[8] = fma(vec4(subgroupBroadcast(hi, 0u)), xv, acc[8]); }
+        if (HI_ROWS > 1u) { acc[9] = fma(vec4(subgroupBroadcast(hi, 1u)), xv, acc[9]); }
+        if (HI_ROWS > 2u) { acc[10] = fma(vec4(subgroupBroadcast(hi, 2u)), xv, acc[10]); }
+        if (HI_ROWS > 3u) { acc[11] = fma(vec4(subgroupBroadcast(hi, 3u)), xv, acc[11]); }
+        if (HI_ROWS > 4u) { acc[12] = fma(vec4(subgroupBroadcast(hi, 4u)), xv, acc[12]); }
+        if (HI_ROWS > 5u) { acc[13] = fma(vec4(subgroupBroadcast(hi, 5u)), xv, acc[13]); }
+        if (HI_ROWS > 6u) { acc[14] = fma(vec4(subgroupBroadcast(hi, 6u)), xv, acc[14]); }
+        if (HI_ROWS > 7u) { acc[15] = fma(vec4(subgroupBroadcast(hi, 7u)), xv, acc[15]); }
       }
     }
   }

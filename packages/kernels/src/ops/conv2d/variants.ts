@@ -310,11 +310,14 @@ function runSubgroup(
   const outW = outWidthOf(g);
   const base = { ...g, outHeight: outH, outWidth: outW };
   const size = spec.subgroupColumns(g, outH, outW);
-  const rowBlocks = Math.ceil(spec.subgroupRows(g) / 16);
+  const rows = spec.subgroupRows(g);
+  const rowBlocks = Math.ceil(rows / 16);
+  // Blocks are 16 rows; a layer of fewer computes only its own (lab-cnn's 10 channels: 10).
+  const HI_ROWS = rows >= 16 ? 8 : Math.max(0, rows - 8);
   if (direction === 'backwardInput') {
     // One invocation per run of a (row, phase); workgroups no wider than that, in whole subgroups.
     const WG = Math.min(64, 8 * Math.ceil(size / 8));
-    const kernel = ctx.kernel({ name: `conv2d/${direction}_subgroup`, source, overrides: { WG } });
+    const kernel = ctx.kernel({ name: `conv2d/${direction}_subgroup`, source, overrides: { WG, HI_ROWS } });
     ctx.dispatch(kernel, bindings, { ...base, size }, [dispatchFor(size, WG, ctx.limits.maxComputeWorkgroupsPerDimension), g.inHeight * g.strideW, rowBlocks]);
     return;
   }
@@ -326,7 +329,7 @@ function runSubgroup(
   // its 32->64 3x3: 0.8x). Each value of CI_OUTER is a pipeline, compiled at a model's first step
   // (about 3 s cold on lavapipe), so one rule gives both lab-cnn layers the same one.
   const order: Record<string, number> = direction === 'forward' ? { CI_OUTER: g.kernelH * g.kernelW >= 16 && g.inChannels <= 16 ? 1 : 0 } : {};
-  const kernel = ctx.kernel({ name: `conv2d/${direction}_subgroup`, source, overrides: { WG, ...flags, ...order } });
+  const kernel = ctx.kernel({ name: `conv2d/${direction}_subgroup`, source, overrides: { WG, HI_ROWS, ...flags, ...order } });
   if (direction !== 'backwardWeight') {
     ctx.dispatch(kernel, bindings, { ...base, size }, [gx, gy, rowBlocks]);
     return;
