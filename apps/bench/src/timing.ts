@@ -123,7 +123,7 @@ class TimestampTimer implements GpuTimer {
     // The timestamps bound the GPU interval, so a sleep here never counts in the figure.
     const nap = this.nap.seconds();
     if (nap > 0) await new Promise((resolve) => setTimeout(resolve, nap * 1000));
-    await this.staging.mapAsync(0x1 /* GPUMapMode.READ */);
+    await ctx.waitFor(this.staging.mapAsync(0x1 /* GPUMapMode.READ */));
     const [t0, t1] = new BigUint64Array(this.staging.getMappedRange().slice(0));
     this.staging.unmap();
     await ctx.sync();

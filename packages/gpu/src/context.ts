@@ -62,6 +62,12 @@ export interface ContextOptions {
   readonly tuning?: TuningStore;
   /** Called once from dispose(), after the device is destroyed (the Node entry drops Dawn here). */
   readonly onDispose?: () => void;
+  /**
+   * How to wait for one of the device's promises (the queue done, a buffer mapped); default:
+   * await it. The Node entry passes a poll that sleeps between turns on software adapters (see
+   * GpuFlags.pollSliceMs).
+   */
+  readonly waitFor?: (done: Promise<unknown>) => Promise<void>;
 }
 
 export class GpuContext {
@@ -341,7 +347,7 @@ export class GpuContext {
       }
     }
     const napEnd = performance.now();
-    await this.device.queue.onSubmittedWorkDone();
+    await this.waitFor(this.device.queue.onSubmittedWorkDone());
     const done = performance.now();
     this.submitsSinceIdle = 0;
     if (submits === 0) return;
@@ -357,6 +363,15 @@ export class GpuContext {
     this.lastMsPerSubmit = measured;
   }
 
+  /**
+   * Waits for one of the device's promises (onSubmittedWorkDone, mapAsync) as this context was
+   * told to (ContextOptions.waitFor): in Node on a software adapter, without spinning.
+   */
+  async waitFor(done: Promise<unknown>): Promise<void> {
+    if (this.options.waitFor) await this.options.waitFor(done);
+    else await done;
+  }
+
   /** Copies bytes of a buffer back to the CPU (submits first). */
   async read(buffer: GPUBuffer, byteLength = buffer.size, byteOffset = 0): Promise<ArrayBuffer> {
     this.assertAlive();
@@ -368,7 +383,7 @@ export class GpuContext {
     try {
       // The work before the copy (a training loop's steps) ends first: sleep through it as sync() does.
       await this.waitForQueue(this.adapter.isSoftware ? this.flags.syncSleepFraction : 0);
-      await staging.mapAsync(MAP_MODE_READ, 0, size);
+      await this.waitFor(staging.mapAsync(MAP_MODE_READ, 0, size));
     } catch (error) {
       await this.throwPendingErrors();
       this.assertAlive();

@@ -34,6 +34,13 @@ export interface GpuFlags {
    * waits at once unless its caller passes a sleep (its figure must not include an oversleep).
    */
   syncSleepFraction: number;
+  /**
+   * In Node on a software adapter, waiting for the GPU blocks the JS thread this many ms at a time
+   * between turns of dawn.node's polling loop (which otherwise spins while any of its promises
+   * is pending), so the wait takes a poll every slice instead of a core from the driver's
+   * threads. 0 leaves dawn.node's loop spinning. Browsers ignore it (their main thread may not block).
+   */
+  pollSliceMs: number;
 }
 
 export const defaultFlags: Readonly<GpuFlags> = Object.freeze({
@@ -44,4 +51,5 @@ export const defaultFlags: Readonly<GpuFlags> = Object.freeze({
   tuneRepetitions: 3,
   bindGroupCacheSize: 4096,
   syncSleepFraction: 0.7,
+  pollSliceMs: 0.5,
 });

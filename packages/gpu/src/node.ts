@@ -10,6 +10,7 @@ import { create } from 'webgpu';
 import { computeLimits, optionalFeatures, requiredLimits, summarizeAdapter } from './adapter_info';
 import { GpuContext, type AdapterSummary, type ContextOptions } from './context';
 import { NoAdapterError } from './errors';
+import { defaultFlags } from './flags';
 import type { TuningStore } from './tuning';
 
 export * from './index';
@@ -77,7 +78,9 @@ export async function acquireGpu(options: NodeGpuOptions = {}): Promise<GpuConte
   if (!adapter) throw new NoAdapterError(noAdapterHelp(tried));
   const summary = picked ? { ...summarizeAdapter(adapter, picked.backend, picked.name) } : summarizeAdapter(adapter);
   const device = await adapter.requestDevice({ label: 'duet', requiredLimits: requiredLimits(adapter), requiredFeatures: optionalFeatures(adapter) });
+  const slice = { ...defaultFlags, ...options.flags }.pollSliceMs;
   return new GpuContext(device, summary, {
+    ...(summary.isSoftware && slice > 0 ? { waitFor: drowsyWait(slice) } : {}),
     ...options,
     tuning: options.tuning ?? new FileTuningStore(defaultTuningPath()),
     onDispose: () => {
@@ -147,4 +150,28 @@ export class FileTuningStore implements TuningStore {
       // A read-only cache only costs re-timing next run.
     }
   }
+}
+
+/**
+ * A wait for one of Dawn's promises that does not spin: dawn.node resolves them from a
+ * setImmediate loop that runs as long as any is pending, so a plain await keeps the JS thread
+ * busy, and on a software adapter that is a core taken from the driver's threads doing the work
+ * (2 cores: lavapipe's two threads and the spinning loop share them). Blocking the thread for
+ * `sliceMs` (Atomics.wait, which Node allows on its main thread) before each turn of the loop
+ * makes the spin a poll every slice; the promise settles at most a slice late.
+ */
+export function drowsyWait(sliceMs: number): (done: Promise<unknown>) => Promise<void> {
+  const cell = new Int32Array(new SharedArrayBuffer(4));
+  return async (done) => {
+    let settled = false;
+    const mark = () => {
+      settled = true;
+    };
+    done.then(mark, mark);
+    while (!settled) {
+      Atomics.wait(cell, 0, 0, sliceMs);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await done;
+  };
 }
