@@ -11,9 +11,9 @@
 // loads per 2048 multiply-adds; taller or wider blocks spill more accumulators than they save.
 // Why two steps of K per iteration: lavapipe keeps the 256 accumulators on the stack and, inside
 // the loop, stores each through the execution mask (load, blend, store) once per iteration; two
-// steps share that cost (1.17-1.24x at 1024^3, side by side). Four steps were slower: the loop
-// body outgrew the instruction cache. lavapipe has no fused multiply-add (fma() compiles to a
-// multiply and an add), so the sums are written plainly.
+// steps share that cost (1.17-1.24x at 1024^3, side by side). Four steps measured slower
+// (likely the loop body: about 8,300 instructions, over 32 KiB of code). lavapipe emits no fused
+// multiply-add (fma() compiled to a multiply and an add), so the sums are written plainly.
 //   c[z] = act(op(a[z]) @ op(b[z]) + bias), act = none | relu (params.relu), bias when params.hasBias.
 // Bindings: a: op(a) packed (batch, ceil(M / 32), params.k, 32) as vec4; b: op(b) packed
 //   (batch, ceil(N / 64), params.k, 64) as vec4, where params.k is K rounded up to even (the
