@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { acquireGpu, listAdapters, type GpuContext } from '@duet/gpu/node';
 import { firstStepChild, FIRST_STEP_FLAG } from './startup';
-import { filterSlugs, formatTable, gitCommit, writeResults, type BenchDocument } from './report';
+import { filterSlugs, formatTable, gitCommit, hostSummary, writeResults, type BenchDocument } from './report';
 import { kernelsSuite } from './suites/kernels';
 import { peersSuite } from './suites/peers';
 import { trainSuite } from './suites/train';
@@ -85,7 +85,8 @@ async function main(argv: string[]): Promise<number> {
   const rows: Row[] = [];
   try {
     const dawnAdapter = await dawnNameOf(ctx);
-    log(`bench: ${ctx.adapter.name} (${ctx.adapter.backend}${ctx.adapter.isSoftware ? ', software' : ''}); suites: ${chosen.map((s) => s.name).join(', ')}${options.quick ? ' (quick)' : ''}`);
+    const host = hostSummary();
+    log(`bench: ${ctx.adapter.name} (${ctx.adapter.backend}${ctx.adapter.isSoftware ? ', software' : ''}) on ${host.cpu}, ${host.cores} cores [${host.vector.join(' ')}]; suites: ${chosen.map((s) => s.name).join(', ')}${options.quick ? ' (quick)' : ''}`);
     const suiteContext: SuiteContext = {
       ctx,
       options,
@@ -102,6 +103,7 @@ async function main(argv: string[]): Promise<number> {
     const timing = gpuTimer(ctx);
     const doc: BenchDocument = {
       adapter: { ...ctx.adapter, timing: timing.method },
+      host,
       commit: gitCommit(REPO_ROOT),
       date: new Date().toISOString(),
       quick: options.quick,

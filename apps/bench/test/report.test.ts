@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkMatmul, seededValues } from '../src/check';
-import { filterSlugs, formatTable, ratio } from '../src/report';
+import { filterSlugs, formatTable, hostSummary, ratio } from '../src/report';
 import { rate, stats } from '../src/timing';
 import type { Row } from '../src/types';
 
@@ -55,5 +55,27 @@ describe('results file name', () => {
     expect(filterSlugs(['lab-cnn'])).not.toEqual(filterSlugs(['mnist-cnn']));
     expect(filterSlugs(['::'])).toEqual(['filtered']);
     expect(filterSlugs([])).toEqual([]);
+  });
+});
+
+describe('host summary', () => {
+  const cpuinfo = [
+    'processor\t: 0', 'vendor_id\t: AuthenticAMD', 'cpu family\t: 25', 'model\t\t: 17', 'model name\t: AMD EPYC',
+    'flags\t\t: fpu sse sse2 avx fma avx2 avx512f avx512vl', '', 'processor\t: 1', 'model name\t: AMD EPYC',
+  ].join('\n');
+  it("names the processor with its family and model, and the vector extensions lavapipe can use", () => {
+    const host = hostSummary(cpuinfo);
+    expect(host.cpu).toBe('AMD EPYC (family 25, model 17)');
+    expect(host.vector).toEqual(['avx', 'avx2', 'fma', 'avx512f']);
+    expect(host.cores).toBeGreaterThan(0);
+    expect(host.node).toBe(process.version);
+  });
+  it('keeps an AVX2-only machine apart from an AVX-512 one', () => {
+    expect(hostSummary(cpuinfo.replace(' avx512f avx512vl', '')).vector).toEqual(['avx', 'avx2', 'fma']);
+  });
+  it('falls back to what Node reports without /proc/cpuinfo', () => {
+    const host = hostSummary('');
+    expect(host.cpu).not.toContain('family');
+    expect(host.vector).toEqual([]);
   });
 });
