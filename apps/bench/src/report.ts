@@ -28,8 +28,8 @@ export function gitCommit(cwd: string): string {
 }
 
 /**
- * The machine under the figures. A software adapter is the host's CPU, and the same commit on
- * two 2-core "AMD EPYC" VMs ran a 1024^3 matmul at 17 and 47 GFLOPS (kernels suite), so a
+ * The machine under the figures. A software adapter is the host's CPU, and the same kernels on
+ * two 2-core "AMD EPYC" VMs ran a 1024^3 matmul at 17 and 48 GFLOPS (kernels suite), so a
  * result names the processor (with its x86 family/model where /proc/cpuinfo gives them) and the
  * vector extensions lavapipe compiles for.
  */
