@@ -36,7 +36,7 @@ export function gitCommit(cwd: string): string {
 export interface HostSummary {
   readonly cpu: string;
   readonly cores: number;
-  /** The widest x86 vector extensions present: a subset of ['avx', 'avx2', 'fma', 'avx512f']. */
+  /** Which of the x86 vector extensions avx, avx2, fma and avx512f the CPU has (empty off x86 or without /proc/cpuinfo). */
   readonly vector: readonly string[];
   readonly os: string;
   readonly node: string;
