@@ -3,7 +3,8 @@
  * kernels. Each direction has variants (see ./variants.ts): `direct` (one output per invocation,
  * the readable baseline), `register` (register blocks, no barriers: CPU drivers such as
  * lavapipe), `tiled` (implicit GEMM through workgroup memory: discrete GPUs) and `subgroup`
- * (implicit GEMM sharing loads by subgroup broadcasts: lavapipe with 8-wide subgroups). The runtime
+ * (implicit GEMM sharing loads by subgroup broadcasts: lavapipe with 8-wide subgroups), and for
+ * gradInput `pixel` (the same broadcasts, one input pixel per subgroup). The runtime
  * picks per adapter and layer shape with `tuneConv2d`; untuned, it uses `defaultConv2dVariant`.
  */
 import type { GpuContext } from '@duet/gpu';
@@ -169,7 +170,7 @@ export const conv2dOp: OpDef = {
   name: 'conv2d',
   shaders: [
     'conv2d/forward_direct.wgsl', 'conv2d/forward_register.wgsl', 'conv2d/forward_tiled.wgsl', 'conv2d/forward_subgroup.wgsl',
-    'conv2d/backward_input.wgsl', 'conv2d/backward_input_register.wgsl', 'conv2d/backward_input_subgroup.wgsl',
+    'conv2d/backward_input.wgsl', 'conv2d/backward_input_register.wgsl', 'conv2d/backward_input_subgroup.wgsl', 'conv2d/backward_input_pixel.wgsl',
     'conv2d/backward_weight.wgsl', 'conv2d/backward_weight_register.wgsl', 'conv2d/backward_weight_tiled.wgsl',
     'conv2d/backward_weight_subgroup.wgsl',
     'conv2d/backward_weight_reduce.wgsl',

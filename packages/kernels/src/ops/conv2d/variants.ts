@@ -2,7 +2,8 @@
  * The kernel variants of each conv2d direction, their block sizes, and which one runs when the
  * caller does not force one: the choice `tuneConv2d` remembered for this adapter and layer
  * shape, else `defaultConv2dVariant` (subgroup, else register, on CPU drivers; tiled elsewhere).
- * `subgroup` runs only where matmul's does (the `subgroups` feature with 8-wide subgroups).
+ * `subgroup` and gradInput's `pixel` run only where matmul's subgroup variant does (the
+ * `subgroups` feature with 8-wide subgroups).
  */
 import { dispatch1d, dispatchFor, type GpuContext } from '@duet/gpu';
 import forwardDirect from '@duet/shaders/conv2d/forward_direct.wgsl';
@@ -12,6 +13,7 @@ import forwardTiled from '@duet/shaders/conv2d/forward_tiled.wgsl';
 import backwardInputDirect from '@duet/shaders/conv2d/backward_input.wgsl';
 import backwardInputRegister from '@duet/shaders/conv2d/backward_input_register.wgsl';
 import backwardInputSubgroup from '@duet/shaders/conv2d/backward_input_subgroup.wgsl';
+import backwardInputPixel from '@duet/shaders/conv2d/backward_input_pixel.wgsl';
 import backwardWeightDirect from '@duet/shaders/conv2d/backward_weight.wgsl';
 import backwardWeightRegister from '@duet/shaders/conv2d/backward_weight_register.wgsl';
 import backwardWeightSubgroup from '@duet/shaders/conv2d/backward_weight_subgroup.wgsl';
@@ -25,7 +27,11 @@ import { outHeightOf, outWidthOf, type Conv2dGeometry } from './reference';
 export const CONV2D_VARIANTS = {
   forward: ['direct', 'register', 'tiled', 'subgroup'],
   // No tiled gather for gradInput: with stride > 1 most taps of an im2col tile hit no output.
-  backwardInput: ['direct', 'register', 'subgroup'],
+  // `pixel` (backward_input_pixel.wgsl: a subgroup per input pixel, the batch along the lanes)
+  // wastes nothing at a small plane's edges, where `subgroup`'s runs along a row are masked.
+  // benchmarks/conv2d_gflops.ts on lavapipe: 1.5x `subgroup` on lab-cnn's conv2 (32x10x41x12),
+  // 1.2-1.6x on 5x12 to 14x14 planes, even on 20x50, 0.6x on the MNIST CNN's 26x26: the tuner picks.
+  backwardInput: ['direct', 'register', 'subgroup', 'pixel'],
   backwardWeight: ['direct', 'register', 'tiled', 'subgroup'],
 } as const;
 
@@ -71,7 +77,7 @@ export const DIRECTIONS: Readonly<Record<Conv2dDirection, DirectionSpec>> = {
     subgroupColumns: (g, h, w) => g.batch * h * w,
   },
   backwardInput: {
-    sources: { direct: backwardInputDirect, register: backwardInputRegister, subgroup: backwardInputSubgroup },
+    sources: { direct: backwardInputDirect, register: backwardInputRegister, subgroup: backwardInputSubgroup, pixel: backwardInputPixel },
     items: (g) => g.batch * g.inChannels * g.inHeight * g.inWidth,
     rowLength: (g) => g.inWidth,
     // Blocks hold columns of one phase iw mod sW; grid y walks the (row, phase) pairs (see
@@ -173,11 +179,11 @@ function channelBlock(channels: number, max: number): number {
 }
 
 /**
- * Whether `variant` can run on this device: `subgroup` needs what matmul's subgroup variant needs
- * (the `subgroups` feature and subgroups of exactly 8 invocations).
+ * Whether `variant` can run on this device: `subgroup` and `pixel` need what matmul's subgroup
+ * variant needs (the `subgroups` feature and subgroups of exactly 8 invocations).
  */
 export function conv2dVariantAvailable(ctx: GpuContext, variant: Conv2dVariant): boolean {
-  return variant !== 'subgroup' || matmulVariantAvailable(ctx, 'subgroup');
+  return (variant !== 'subgroup' && variant !== 'pixel') || matmulVariantAvailable(ctx, 'subgroup');
 }
 
 /** The variants of a direction this device can run (what tuneConv2d times). */
@@ -252,6 +258,15 @@ export function run(
   }
   if (variant === 'subgroup') {
     runSubgroup(ctx, g, direction, source, bindings, flags);
+    return;
+  }
+  if (variant === 'pixel') {
+    // One workgroup (a subgroup of 8) per input pixel and block of 32 images; z: blocks of 16 channels.
+    const size = g.inHeight * g.inWidth * Math.ceil(g.batch / 32);
+    const HI_ROWS = g.inChannels >= 16 ? 8 : Math.max(0, g.inChannels - 8);
+    const kernel = ctx.kernel({ name, source, overrides: { HI_ROWS } });
+    const [gx, gy] = dispatch1d(size, 1, maxGroups);
+    ctx.dispatch(kernel, bindings, { ...base, size }, [gx, gy, Math.ceil(g.inChannels / 16)]);
     return;
   }
   const blocks = blocksFor(ctx, g, direction);
