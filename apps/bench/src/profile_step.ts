@@ -40,6 +40,8 @@ async function main(): Promise<void> {
   if (!w) throw new Error(`no workload '${name}' (${TRAIN_WORKLOADS.map((x) => x.name).join(', ')})`);
   const ctx = await acquireGpu();
   const session = await duetTrainer(ctx).create(w);
+  await session.run(1);
+  await session.tune?.();
   await session.run(WARMUP);
 
   // One step with counters: its dispatches, and the device calls it makes.

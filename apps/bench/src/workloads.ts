@@ -116,6 +116,12 @@ export function syntheticBatch(w: { readonly batch: number; readonly input: read
  */
 export interface TrainSession {
   run(steps: number): Promise<void>;
+  /**
+   * Picks the kernels for the shapes the steps so far ran, as `duet train` does before its first
+   * step (Duet: ctx.tunePending(), remembered per adapter on disk). Without it a session runs
+   * whatever the disk's tuning store holds from earlier runs, or the untuned defaults.
+   */
+  tune?(): Promise<void>;
   loss(): Promise<number>;
   dispose(): void;
 }

@@ -425,6 +425,20 @@ export class GpuContext {
   }
 
   /**
+   * Seconds per recording of `record`, timed as `time` does over as many copies in one submit as
+   * fill about `minSeconds` by `estimate` (seconds of one run, from an earlier `time`), at most
+   * 32. Submitting and waiting cost 0.1-0.3 ms on lavapipe, more than a small kernel itself:
+   * timed one at a time, lab-cnn's Linear(760, 10) made the matmul tuner pick `naive` at 0.36 ms
+   * a product over `subgroup` at 0.11.
+   */
+  async timeRepeated(record: () => void, estimate: number, minSeconds = 0.005): Promise<number> {
+    const repeats = Math.max(1, Math.min(32, Math.ceil(minSeconds / Math.max(estimate, 1e-6))));
+    return (await this.time(() => {
+      for (let i = 0; i < repeats; i++) record();
+    })) / repeats;
+  }
+
+  /**
    * Picks a variant of a kernel for this adapter: remembered in the tuning store, else timed
    * once (`measure` returns seconds; lower wins) and remembered.
    */

@@ -129,6 +129,41 @@ describeGpu('GpuContext', (gpu) => {
     expect(ctx.poolStats.bytesInUse).toBe(inUseBefore);
   });
 
+  itGpu('timeRepeated records enough copies in one submit to fill minSeconds, and divides by them', async () => {
+    const ctx = gpu();
+    const submit = ctx.device.queue.submit.bind(ctx.device.queue);
+    let submits = 0;
+    ctx.device.queue.submit = (buffers) => {
+      submits++;
+      submit(buffers);
+    };
+    try {
+      let records = 0;
+      const y = ctx.upload(new Float32Array(4), 'y');
+      const record = () => {
+        records++;
+        ctx.clear(y, 16);
+      };
+      const perRun = await ctx.timeRepeated(record, 0.001, 0.005);
+      expect(records, '5 ms of 1 ms runs').toBe(5);
+      expect(submits).toBe(1);
+      const whole = await ctx.time(() => {
+        for (let i = 0; i < 5; i++) record();
+      });
+      expect(perRun).toBeGreaterThan(0);
+      expect(perRun, 'per run, not per submit').toBeLessThan(whole);
+      records = 0;
+      await ctx.timeRepeated(record, 1e-9);
+      expect(records, 'at most 32 copies').toBe(32);
+      records = 0;
+      await ctx.timeRepeated(record, 0.5);
+      expect(records, 'a slow run is timed once').toBe(1);
+      ctx.release(y);
+    } finally {
+      ctx.device.queue.submit = submit;
+    }
+  });
+
   itGpu('refuses a buffer larger than the adapter allows, naming the limit', () => {
     const ctx = gpu();
     const huge = ctx.limits.maxStorageBufferBindingSize + 1024;

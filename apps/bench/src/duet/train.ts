@@ -70,6 +70,9 @@ export function fixedBatchSession(
       for (let i = 0; i < steps; i++) step();
       await ctx.sync();
     },
+    async tune() {
+      await ctx.tunePending();
+    },
     async loss() {
       const undo = lossMode();
       const scope = new Scope();

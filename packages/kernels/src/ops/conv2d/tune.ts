@@ -53,9 +53,12 @@ export async function tuneConv2d(ctx: GpuContext, g: Conv2dGeometry): Promise<Co
     // from elsewhere on the machine (a shared CPU for lavapipe) hits every candidate alike.
     const records = candidates.map((variant) => () => run(ctx, g, direction, variant, bindings[direction], direction === 'forward' ? { HAS_BIAS: 1, RELU: 0 } : {}));
     for (const record of records) await ctx.time(record); // compiles the pipelines, warms the caches
-    const best = records.map(() => Infinity);
+    const estimates: number[] = [];
+    for (const record of records) estimates.push(await ctx.time(record));
+    // Small layers' kernels take less than a submit costs: time several per submit (timeRepeated).
+    const best = [...estimates];
     for (let r = 0; r < ctx.flags.tuneRepetitions; r++) {
-      for (let c = 0; c < records.length; c++) best[c] = Math.min(best[c], await ctx.time(records[c]));
+      for (let c = 0; c < records.length; c++) best[c] = Math.min(best[c], await ctx.timeRepeated(records[c], estimates[c]));
     }
     return ctx.choose(conv2dTuningKey(g, direction), candidates, async (variant) => best[candidates.indexOf(variant as never)]) as Promise<Conv2dVariantOf<D>>;
   };

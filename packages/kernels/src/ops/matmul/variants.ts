@@ -129,9 +129,10 @@ export function matmulVariantFor(ctx: GpuContext, shape: MatmulShape): MatmulVar
  * Times every variant on `shape` (once per adapter and shape class: ctx.choose remembers the
  * winner) so that later matmul() calls of that class use the fastest. `record` records one
  * matmul of the shape with the given variant; it is passed in so this module needs no op code.
- * Each candidate gets a warm-up (compiles the pipeline) and ctx.flags.tuneRepetitions timed
- * runs, the best of which counts; one already 4x slower than the best so far on its first timed
- * run is not repeated (on lavapipe the naive and tiled variants take seconds at 1024^3).
+ * Each candidate gets a warm-up (compiles the pipeline), one timed run, then
+ * ctx.flags.tuneRepetitions timings of enough runs in one submit that a small product's own time
+ * shows (ctx.timeRepeated); the best counts. One already 4x slower than the best so far is not
+ * repeated (on lavapipe the naive and tiled variants take seconds at 1024^3).
  */
 export async function chooseMatmulVariant(
   ctx: GpuContext,
@@ -147,10 +148,12 @@ export async function chooseMatmulVariant(
   const candidates = usable.includes(first) ? [first, ...usable.filter((v) => v !== first)] : usable;
   return ctx.choose(matmulTuningKey(shape), candidates, async (variant) => {
     const run = () => record(variant);
-    await ctx.time(run);
-    let best = Infinity;
+    await ctx.time(run); // compiles the pipeline
+    const estimate = await ctx.time(run);
+    let best = estimate;
+    if (best > 4 * bestSoFar) return best;
     for (let rep = 0; rep < ctx.flags.tuneRepetitions; rep++) {
-      best = Math.min(best, await ctx.time(run));
+      best = Math.min(best, await ctx.timeRepeated(run, estimate));
       if (best > 4 * bestSoFar) break;
     }
     bestSoFar = Math.min(bestSoFar, best);
