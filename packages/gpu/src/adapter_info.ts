@@ -2,8 +2,16 @@ import type { AdapterSummary } from './context';
 
 const SOFTWARE = /llvmpipe|lavapipe|swiftshader|software|basic render|warp/i;
 
-/** Summarises a GPUAdapter for reports; `backend` comes from Dawn's listing when known. */
-export function summarizeAdapter(adapter: GPUAdapter, backend = 'unknown', listedName?: string): AdapterSummary {
+/**
+ * Summarises a GPUAdapter for reports; `backend` comes from Dawn's listing when known, `hostThreads`
+ * from the caller (Node: os.availableParallelism()) or the browser's navigator.hardwareConcurrency.
+ */
+export function summarizeAdapter(
+  adapter: GPUAdapter,
+  backend = 'unknown',
+  listedName?: string,
+  hostThreads = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency,
+): AdapterSummary {
   const info = adapter.info;
   const name = listedName ?? (info.description || info.device || info.architecture || 'unknown adapter');
   const fallback = (info as GPUAdapterInfo & { isFallbackAdapter?: boolean }).isFallbackAdapter === true;
@@ -14,6 +22,7 @@ export function summarizeAdapter(adapter: GPUAdapter, backend = 'unknown', liste
     description: info.description || name,
     backend,
     isSoftware: fallback || SOFTWARE.test(`${name} ${info.description} ${info.device} ${info.architecture}`),
+    ...(hostThreads ? { hostThreads } : {}),
   };
 }
 

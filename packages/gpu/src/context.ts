@@ -33,6 +33,11 @@ export interface AdapterSummary {
   readonly backend: string;
   /** A CPU implementation (lavapipe, SwiftShader, WARP): correct but slow. */
   readonly isSoftware: boolean;
+  /**
+   * The host's CPU threads, when known: what a software adapter computes on (lavapipe runs one
+   * workgroup per thread at a time), so kernels that split work for parallelism split this much.
+   */
+  readonly hostThreads?: number;
 }
 
 /** A WGSL kernel to compile: `name` labels every GPU object made from it. */

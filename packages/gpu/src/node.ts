@@ -4,7 +4,7 @@
  * (Mesa's lavapipe, SwiftShader) by itself; `--adapter` / DUET_ADAPTER pick one by substring.
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { availableParallelism, homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { create } from 'webgpu';
 import { computeLimits, optionalFeatures, requiredLimits, summarizeAdapter } from './adapter_info';
@@ -40,7 +40,7 @@ export async function listAdapters(): Promise<AdapterEntry[]> {
   for (const { backend, name } of listed) {
     const adapter = await create([`backend=${backend}`, `adapter=${name}`]).requestAdapter({ powerPreference: 'high-performance' });
     if (!adapter) continue;
-    const summary = summarizeAdapter(adapter, backend, name);
+    const summary = summarizeAdapter(adapter, backend, name, availableParallelism());
     entries.push({ ...summary, dawnName: name, limits: computeLimits(adapter.limits), features: [...adapter.features].sort() });
   }
   return entries.sort((a, b) => Number(a.isSoftware) - Number(b.isSoftware));
@@ -76,7 +76,7 @@ export async function acquireGpu(options: NodeGpuOptions = {}): Promise<GpuConte
     if (!adapter) tried.push('requestAdapter({ forceFallbackAdapter: true }) found none');
   }
   if (!adapter) throw new NoAdapterError(noAdapterHelp(tried));
-  const summary = picked ? { ...summarizeAdapter(adapter, picked.backend, picked.name) } : summarizeAdapter(adapter);
+  const summary = picked ? summarizeAdapter(adapter, picked.backend, picked.name, availableParallelism()) : summarizeAdapter(adapter, undefined, undefined, availableParallelism());
   const device = await adapter.requestDevice({ label: 'duet', requiredLimits: requiredLimits(adapter), requiredFeatures: optionalFeatures(adapter) });
   const slice = { ...defaultFlags, ...options.flags }.pollSliceMs;
   return new GpuContext(device, summary, {

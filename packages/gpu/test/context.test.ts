@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { expect } from 'vitest';
@@ -180,6 +181,8 @@ describeGpu('adapters', () => {
       expect(a.backend).not.toBe('null');
       expect(typeof a.isSoftware).toBe('boolean');
       expect(a.limits.maxStorageBufferBindingSize).toBeGreaterThan(0);
+      // What a software adapter computes on (kernels split their work by it).
+      expect(a.hostThreads).toBe(availableParallelism());
     }
     if (process.env.CI === 'true') expect(adapters.some((a) => /llvmpipe|swiftshader/i.test(a.name))).toBe(true);
   });

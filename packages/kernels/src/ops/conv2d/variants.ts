@@ -128,9 +128,15 @@ function minInvocations(ctx: GpuContext): number {
   return ctx.adapter.isSoftware ? 64 : 16384;
 }
 
-/** The same for the tiled variant, in workgroups (a CPU driver runs one per thread). */
+/**
+ * The same for the tiled and subgroup variants, in workgroups: on a CPU driver, which runs one per
+ * thread at a time, 4 per host thread (16 where the thread count is unknown); each split costs a
+ * partial buffer and the reduce dispatch. Lavapipe, 2 threads, lab-cnn's step profile: conv2's
+ * gradWeight unsplit (8 workgroups) 0.66-0.70 ms where 2 splits took 0.90-0.96 plus a 0.07 ms
+ * reduce; conv1's (2 workgroups) in 4 splits 0.89-0.93 ms, in 8 0.90-1.34.
+ */
 function minWorkgroups(ctx: GpuContext): number {
-  return ctx.adapter.isSoftware ? 16 : 256;
+  return ctx.adapter.isSoftware ? 4 * (ctx.adapter.hostThreads ?? 4) : 256;
 }
 
 /** Largest register block (MAX_BLOCK in the register shaders). */
