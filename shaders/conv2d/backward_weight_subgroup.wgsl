@@ -10,9 +10,14 @@
 // The batch is split in chunks of batchChunk images (split-K: a layer has few weights and a long
 // reduction): split s sums images [s*batchChunk, (s+1)*batchChunk) in a fixed order into
 // gradWeight[s], and backward_weight_reduce.wgsl adds the splits in order (deterministic).
-// Bindings: gradOutput (B, Cout, H', W'), x (B, Cin, H, W), gradWeight (splits, Cout, Cin, kH, kW).
-// Dispatch: x/y spread by dispatch1d over size = Cin*kH*kW columns in workgroups of 4*WG
-// columns; z = ceil(Cout / 16) * splits, split-major.
+// For a first layer (no gradInput wanted) with a fused relu and a bias, RELU_BIAS folds the two
+// kernels that would run before this one into it: the gradient is gradOutput * (y > 0), y the
+// relu's output, and the columns run one past Cin*kH*kW, a column of ones whose sums are gradBias.
+// backward_weight_reduce.wgsl then sorts that column out into gradBias.
+// Bindings: gradOutput (B, Cout, H', W'), x (B, Cin, H, W), y (B, Cout, H', W'; read only with
+// RELU_BIAS), gradWeight (splits, Cout, columns) with columns = size (+ 1 with RELU_BIAS).
+// Dispatch: x/y spread by dispatch1d over the columns in workgroups of 4*WG columns;
+// z = ceil(Cout / 16) * splits, split-major. params.size = Cin*kH*kW.
 // NOTE: needs subgroups of exactly 8 consecutive invocations; no early return (uniform control
 // flow for subgroupBroadcast): channels and taps past the end are clamped, never stored.
 enable subgroups;
@@ -26,6 +31,7 @@ const ROWS = 16u;
 // thrown away, where lavapipe spends most of a multiply-add's cost (the masked update of a
 // spilled accumulator); the rows past them are never stored.
 override HI_ROWS: u32 = 8u;
+override RELU_BIAS: bool = false;
 
 struct Params {
   size: u32, batch: u32, inChannels: u32, inHeight: u32, inWidth: u32, outChannels: u32, outHeight: u32,
@@ -36,7 +42,8 @@ struct Params {
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> gradOutput: array<f32>;
 @group(0) @binding(2) var<storage, read> x: array<f32>;
-@group(0) @binding(3) var<storage, read_write> gradWeight: array<f32>;
+@group(0) @binding(3) var<storage, read> y: array<f32>;
+@group(0) @binding(4) var<storage, read_write> gradWeight: array<f32>;
 
 @compute @workgroup_size(WG)
 fn main(
@@ -54,12 +61,16 @@ fn main(
   let taps = params.kernelH * params.kernelW;
   let plane = params.outHeight * params.outWidth;
   let image = params.inHeight * params.inWidth;
+  let columns = params.size + select(0u, 1u, RELU_BIAS);
   // Each tap of the block, decoded once: input plane offset and the kernel's spatial offsets.
-  // Taps past the end repeat the last tap (valid memory) and are never written.
+  // Taps past the end repeat the last tap (valid memory) and are never written; the column of
+  // ones reads the last tap too and replaces its value.
   var xPlane: array<u32, 4>;
   var dh: array<i32, 4>;
   var dw: array<i32, 4>;
+  var ones: vec4<bool>;
   for (var j = 0u; j < 4u; j++) {
+    ones[j] = RELU_BIAS && col0 + j == params.size;
     let n = min(col0 + j, params.size - 1u);
     xPlane[j] = (n / taps) * image;
     dh[j] = i32(((n % taps) / params.kernelW) * params.dilationH) - i32(params.padH);
@@ -91,9 +102,14 @@ fn main(
           inside[j] = rowInside[j] && iw >= 0 && iw < i32(params.inWidth);
           at[j] = select(0u, rowAt[j] + u32(iw), inside[j]);
         }
-        let xv = select(vec4(0.0), vec4(x[at.x], x[at.y], x[at.z], x[at.w]), inside);
-        let lo = gradOutput[goRow + goLo + ow];
-        let hi = gradOutput[goRow + goHi + ow];
+        let xv = select(select(vec4(0.0), vec4(x[at.x], x[at.y], x[at.z], x[at.w]), inside), vec4(1.0), ones);
+        var lo = gradOutput[goRow + goLo + ow];
+        var hi = gradOutput[goRow + goHi + ow];
+        if (RELU_BIAS) {
+          // relu'(y) from the relu's output: y > 0 exactly where its input was > 0.
+          lo = select(0.0, lo, y[goRow + goLo + ow] > 0.0);
+          hi = select(0.0, hi, y[goRow + goHi + ow] > 0.0);
+        }
         // subgroupBroadcast takes a constant lane, hence the unrolled lines.
         acc[0] = fma(vec4(subgroupBroadcast(lo, 0u)), xv, acc[0]);
         acc[1] = fma(vec4(subgroupBroadcast(lo, 1u)), xv, acc[1]);
@@ -114,14 +130,14 @@ fn main(
       }
     }
   }
-  let out = split * params.outChannels * params.size;
+  let out = split * params.outChannels * columns;
   for (var r = 0u; r < ROWS; r++) {
     let co = row0 + r;
     if (co >= params.outChannels) { break; }
     for (var j = 0u; j < 4u; j++) {
       let n = col0 + j;
-      if (n >= params.size) { break; }
-      gradWeight[out + co * params.size + n] = acc[r][j];
+      if (n >= columns) { break; }
+      gradWeight[out + co * columns + n] = acc[r][j];
     }
   }
 }

@@ -15,6 +15,10 @@ describeGpu('tape: nn ops vs finite differences', (gpu) => {
     await gradcheck(ctx, ([x, w, b]) => F.conv2d(x, w, b, { stride: 2, padding: 1 }), [input([1, 2, 5, 4], 1), input([3, 2, 3, 3], 2), input([3], 3)], 'conv2d s2 p1');
     await gradcheck(ctx, ([x, w]) => F.conv2d(x, w, undefined, { stride: 3 }), [input([2, 1, 5, 5], 4), input([2, 1, 2, 2], 5)], 'conv2d s3 no bias');
     await gradcheck(ctx, ([x, w, b]) => F.conv2d(x, w, b, { relu: true }), [input([1, 1, 4, 5], 6), input([2, 1, 3, 3], 7), input([2], 8, -1, 1, 0.5)], 'conv2d+relu');
+    // A first layer: no gradient to x, so the relu mask and the bias fold into gradWeight. x is
+    // small (|w.x| <= 9 * 0.05 < the bias's 0.5 gap), so no finite difference crosses the relu's kink.
+    const first = { ...input([3, 1, 9, 8], 9, -0.05, 0.05), constant: true };
+    await gradcheck(ctx, ([x, w, b]) => F.conv2d(x, w, b, { relu: true, stride: 2 }), [first, input([4, 1, 3, 3], 10), input([4], 11, -1, 1, 0.5)], 'first conv2d+relu');
   });
 
   itGpu('crossEntropy (mean, sum and label smoothing) and dropout', async () => {

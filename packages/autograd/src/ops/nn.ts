@@ -1,6 +1,6 @@
 /** Neural-network ops on tensors: softmax, logSoftmax, conv2d, maxPool2d, batchNorm2d, dropout, crossEntropy. */
 import {
-  batchNorm2dBackward, batchNorm2dKernel, conv2dBackwardBias, conv2dBackwardInput, conv2dBackwardReluBias, conv2dBackwardWeight, conv2dKernel,
+  batchNorm2dBackward, batchNorm2dKernel, conv2dBackwardBias, conv2dBackwardInput, conv2dBackwardReluBias, conv2dBackwardWeight, conv2dBackwardWeightReluBias, conv2dKernel,
   crossEntropyBackward, crossEntropyKernel, dropoutBackward, dropoutKernel, free, maxPool2dBackward, maxPool2dKernel,
   type CrossEntropyOptions, type Labels, type MaxPool2dOptions, logSoftmaxBackward, logSoftmaxKernel, softmaxBackward, softmaxKernel, unaryBackward, type Conv2dOptions, type GpuArray,
 } from '../kernels';
@@ -30,6 +30,11 @@ export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor, args: Conv2dArg
   const y = conv2dKernel(ctx, x.data, weight.data, bias?.data ?? null, { ...geometry, relu: args.relu });
   const parents = bias ? [x, weight, bias] : [x, weight];
   return record(args.relu ? 'conv2d+relu' : 'conv2d', y, parents, (gradOutput, needs) => {
+    // A first layer (no gradient to its input) with relu and bias: mask and bias sum fold into gradWeight.
+    if (args.relu && bias && !needs[0] && needs[1] && needs[2]) {
+      const { gradWeight, gradBias } = conv2dBackwardWeightReluBias(ctx, y, gradOutput, x.data, weight.shape, geometry);
+      return [null, gradWeight, gradBias];
+    }
     // relu'(y) with y the relu's output: y > 0 exactly where its input was > 0. With a bias to
     // train, one kernel masks the gradient and sums it to gradBias.
     const fused = args.relu && bias && needs[2] ? conv2dBackwardReluBias(ctx, y, gradOutput) : null;

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { describeGpu, expectClose, itGpu, numericGradient, randomArray } from '@duet/gpu/testing';
 import { fromData, free, toData, type GpuArray } from '../../array';
 import {
-  CONV2D_VARIANTS, availableConv2dVariants, conv2d, conv2dBackwardBias, conv2dBackwardInput, conv2dBackwardReluBias, conv2dBackwardWeight, conv2dGeometry, conv2dOp,
+  CONV2D_VARIANTS, availableConv2dVariants, conv2d, conv2dBackwardBias, conv2dBackwardInput, conv2dBackwardReluBias, conv2dBackwardWeight, conv2dBackwardWeightReluBias, conv2dGeometry, conv2dOp,
   conv2dOutputShape, conv2dVariantAvailable, defaultConv2dVariant, tuneConv2d, conv2dTuningKey, type Conv2dDirection, type Conv2dOptions,
 } from './index';
 import {
@@ -174,6 +174,41 @@ describeGpu('conv2d on the GPU', (gpu) => {
       expectClose(await toData(ctx, gradConv), masked, 0, 0, 'gradConv');
       expectClose(await toData(ctx, gradBias), conv2dBackwardBiasReference(g, masked), gradAtol, gradRtol, 'gradBias');
       for (const a of [y, gy, gradConv, gradBias]) free(ctx, a);
+    });
+  }
+
+  // A first layer's backward with the relu mask and the bias folded into gradWeight (the
+  // subgroup variant; the others take the separate kernels). Batch 1 and 4: one split and
+  // several (a column block of 49 + 1 taps is one workgroup); 31 taps + the bias column fill a
+  // block of 32 exactly; Cout 17 gives two channel blocks.
+  const firstLayerCases: Case[] = [
+    { x: [4, 1, 20, 11], weight: [10, 1, 7, 7], stride: 3 },
+    { x: [1, 1, 20, 11], weight: [10, 1, 7, 7], stride: 3 },
+    { x: [3, 1, 9, 40], weight: [17, 1, 1, 31], padding: [0, 2] },
+    { x: [5, 3, 8, 9], weight: [6, 3, 3, 3], padding: 1 },
+  ];
+  for (const c of firstLayerCases) {
+    itGpu(`gradWeight with the relu mask and the bias folded in matches mask, then gradWeight and gradBias, in every variant: ${describeCase(c)}`, async () => {
+      const ctx = gpu();
+      const g = conv2dGeometry(c.x, c.weight, c);
+      const outShape = conv2dOutputShape(g);
+      const xs = randomArray(count(c.x), 41);
+      const ys = conv2dReference(g, xs, randomArray(count(c.weight), 42), randomArray(c.weight[0], 43), true);
+      expect(ys.some((v) => v === 0) && ys.some((v) => v > 0)).toBe(true);
+      const up = randomArray(count(outShape), 44);
+      const masked = up.map((v, i) => (ys[i] > 0 ? v : 0));
+      const x = fromData(ctx, xs, c.x, 'x');
+      const y = fromData(ctx, Float32Array.from(ys), outShape, 'y');
+      const gy = fromData(ctx, up, outShape, 'gy');
+      for (const variant of variants('backwardWeight')) {
+        const { gradWeight, gradBias } = conv2dBackwardWeightReluBias(ctx, y, gy, x, c.weight, { ...c, variant });
+        expect(gradWeight.shape).toEqual(c.weight);
+        expectClose(await toData(ctx, gradWeight), conv2dBackwardWeightReference(g, masked, xs), gradAtol, gradRtol, `gradWeight ${variant}`);
+        expectClose(await toData(ctx, gradBias), conv2dBackwardBiasReference(g, masked), gradAtol, gradRtol, `gradBias ${variant}`);
+        free(ctx, gradWeight);
+        free(ctx, gradBias);
+      }
+      for (const a of [x, y, gy]) free(ctx, a);
     });
   }
 

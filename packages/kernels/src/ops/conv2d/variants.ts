@@ -343,7 +343,9 @@ function runSubgroup(
     return;
   }
   const WG = direction === 'backwardWeight' ? 8 : 64;
-  const [gx, gy] = dispatch1d(size, 4 * WG, ctx.limits.maxComputeWorkgroupsPerDimension);
+  // gradWeight with RELU_BIAS has one more column, of ones, whose sums are gradBias.
+  const reluBias = direction === 'backwardWeight' && flags.RELU_BIAS === 1;
+  const [gx, gy] = dispatch1d(size + (reluBias ? 1 : 0), 4 * WG, ctx.limits.maxComputeWorkgroupsPerDimension);
   // Forward puts the channel loop outside the taps for large kernels with few input channels,
   // where the inner loop would be a pass or a few per tap (lavapipe, lab-cnn's 1->10 7x7:
   // 1.3-2.1x in five A/B runs; its 10->10 5x5: 0.7-1.4x, even; the MNIST CNN's 1->32 3x3: even,
@@ -358,22 +360,43 @@ function runSubgroup(
   const wanted = Math.ceil(minWorkgroups(ctx) / (gx * gy * rowBlocks));
   const batchChunk = Math.ceil(g.batch / Math.min(g.batch, wanted));
   const splits = Math.ceil(g.batch / batchChunk);
-  splitK(ctx, g, bindings, splits, (gradWeight) => ctx.dispatch(kernel, { ...bindings, gradWeight }, { ...base, size, batchChunk }, [gx, gy, rowBlocks * splits]));
+  // Without RELU_BIAS, gradOutput stands in for the unread y (both are read-only).
+  const inputs = { gradOutput: bindings.gradOutput, x: bindings.x, y: bindings.y ?? bindings.gradOutput };
+  const record = (gradWeight: GPUBuffer) => ctx.dispatch(kernel, { ...inputs, gradWeight }, { ...base, size, batchChunk }, [gx, gy, rowBlocks * splits]);
+  splitK(ctx, g, bindings, splits, record, reluBias ? bindings.gradBias : undefined);
 }
 
 /**
- * Runs `record` into a (splits, Cout, Cin, kH, kW) partial buffer and adds the splits into
+ * Runs `record` into a (splits, Cout, Cin*kH*kW) partial buffer and adds the splits into
  * bindings.gradWeight in order (deterministic); with one split it writes gradWeight directly.
+ * With `gradBias` the partials have one more column per channel (RELU_BIAS), which the reduce
+ * writes to gradBias, even for one split.
  */
-function splitK(ctx: GpuContext, g: Conv2dGeometry, bindings: Readonly<Record<string, GPUBuffer>>, splits: number, record: (target: GPUBuffer) => void): void {
-  if (splits === 1) {
+function splitK(
+  ctx: GpuContext,
+  g: Conv2dGeometry,
+  bindings: Readonly<Record<string, GPUBuffer>>,
+  splits: number,
+  record: (target: GPUBuffer) => void,
+  gradBias?: GPUBuffer,
+): void {
+  if (splits === 1 && !gradBias) {
     record(bindings.gradWeight);
     return;
   }
-  const items = g.outChannels * taps(g);
+  const items = g.outChannels * (taps(g) + (gradBias ? 1 : 0));
   const partial = ctx.createBuffer(splits * items * 4, 'conv2d.gradWeight.partial');
   record(partial);
-  const reduce = ctx.kernel({ name: 'conv2d/backward_weight_reduce', source: KERNELS.backwardWeightReduce, overrides: { WG: 64 } });
-  ctx.dispatch(reduce, { partial, gradWeight: bindings.gradWeight }, { size: items, splits }, dispatch1d(items, 64, ctx.limits.maxComputeWorkgroupsPerDimension));
+  // Without a bias column, a placeholder the kernel never writes (WebGPU forbids binding
+  // gradWeight twice as writable).
+  const placeholder = gradBias ? null : ctx.createBuffer(4, 'conv2d.gradBias.placeholder');
+  const reduce = ctx.kernel({ name: 'conv2d/backward_weight_reduce', source: KERNELS.backwardWeightReduce, overrides: { WG: 64, RELU_BIAS: gradBias ? 1 : 0 } });
+  ctx.dispatch(
+    reduce,
+    { partial, gradWeight: bindings.gradWeight, gradBias: gradBias ?? placeholder! },
+    { items, splits, size: taps(g) },
+    dispatch1d(items, 64, ctx.limits.maxComputeWorkgroupsPerDimension),
+  );
   ctx.release(partial);
+  if (placeholder) ctx.release(placeholder);
 }
