@@ -54,7 +54,10 @@ export function measureStartup(s: SuiteContext, suite: string, impl: Impl, workl
     }
   };
   const cold = child(true);
-  child(false); // fills Mesa's shader cache (if the cold child could not)
+  // Fills Mesa's shader cache (if the cold child could not). The CPU impls compile no shaders,
+  // and tfjs-cpu's first MNIST step takes minutes here: they go without.
+  const cpu = impl === 'pytorch-cpu' || impl === 'tfjs-cpu';
+  if (!cpu) child(false);
   const warm = child(false);
   const backend = impl === 'pytorch-cpu' ? 'cpu (1 thread)' : impl === 'tfjs-cpu' ? 'cpu (JS)' : s.ctx.adapter.name;
   for (const [label, result] of [['cold', cold], ['warm', warm]] as const) {
