@@ -38,6 +38,8 @@ export interface AdapterSummary {
    * workgroup per thread at a time), so kernels that split work for parallelism split this much.
    */
   readonly hostThreads?: number;
+  /** Dawn toggles Duet turned on for this device (in Node: disable_robustness on lavapipe). */
+  readonly dawnToggles?: readonly string[];
 }
 
 /** A WGSL kernel to compile: `name` labels every GPU object made from it. */

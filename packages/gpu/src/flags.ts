@@ -41,6 +41,14 @@ export interface GpuFlags {
    * threads. 0 leaves dawn.node's loop spinning. Browsers ignore it (their main thread may not block).
    */
   pollSliceMs: number;
+  /**
+   * In Node, keep Vulkan's robustBufferAccess on lavapipe. Off by default (Dawn's
+   * disable_robustness toggle): lavapipe checks every storage access against the buffer's size
+   * by itself (a read out of range gives 0, a write is dropped; test/context.test.ts checks it),
+   * and with the feature on it spent 8-10% more CPU per lab-cnn training step (2 threads, three
+   * alternating pairs of processes). Other adapters always keep it.
+   */
+  lavapipeRobustness: boolean;
 }
 
 export const defaultFlags: Readonly<GpuFlags> = Object.freeze({
@@ -52,4 +60,5 @@ export const defaultFlags: Readonly<GpuFlags> = Object.freeze({
   bindGroupCacheSize: 4096,
   syncSleepFraction: 0.7,
   pollSliceMs: 0.5,
+  lavapipeRobustness: false,
 });

@@ -68,7 +68,12 @@ export async function acquireGpu(options: NodeGpuOptions = {}): Promise<GpuConte
   } else {
     picked = entries[0];
   }
-  let gpu: GPU | null = picked ? create([`backend=${picked.backend}`, `adapter=${picked.dawnName}`]) : create([]);
+  const flags = { ...defaultFlags, ...options.flags };
+  // lavapipe bounds-checks storage accesses itself; robustBufferAccess only costs there (GpuFlags.lavapipeRobustness).
+  const toggles = picked && picked.backend === 'vulkan' && /llvmpipe/i.test(picked.name) && !flags.lavapipeRobustness ? ['disable_robustness'] : [];
+  const dawnFlags = picked ? [`backend=${picked.backend}`, `adapter=${picked.dawnName}`] : [];
+  if (toggles.length) dawnFlags.push(`enable-dawn-features=${toggles.join(',')}`);
+  let gpu: GPU | null = create(dawnFlags);
   let adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   if (!adapter && !picked) {
     tried.push('requestAdapter() found none');
@@ -76,9 +81,12 @@ export async function acquireGpu(options: NodeGpuOptions = {}): Promise<GpuConte
     if (!adapter) tried.push('requestAdapter({ forceFallbackAdapter: true }) found none');
   }
   if (!adapter) throw new NoAdapterError(noAdapterHelp(tried));
-  const summary = picked ? summarizeAdapter(adapter, picked.backend, picked.name, availableParallelism()) : summarizeAdapter(adapter, undefined, undefined, availableParallelism());
+  const summary = {
+    ...(picked ? summarizeAdapter(adapter, picked.backend, picked.name, availableParallelism()) : summarizeAdapter(adapter, undefined, undefined, availableParallelism())),
+    ...(toggles.length ? { dawnToggles: toggles } : {}),
+  };
   const device = await adapter.requestDevice({ label: 'duet', requiredLimits: requiredLimits(adapter), requiredFeatures: optionalFeatures(adapter) });
-  const slice = { ...defaultFlags, ...options.flags }.pollSliceMs;
+  const slice = flags.pollSliceMs;
   return new GpuContext(device, summary, {
     ...(summary.isSoftware && slice > 0 ? { waitFor: drowsyWait(slice) } : {}),
     ...options,

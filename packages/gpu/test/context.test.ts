@@ -9,6 +9,18 @@ import { acquireGpu, listAdapters } from '../src/node';
 import { MemoryTuningStore } from '../src/tuning';
 import { describeGpu, expectClose, itGpu } from '../src/testing';
 
+// out[i] = a[i + far], then out[i + far] = 7: out of range for any far >= 8.
+const OUT_OF_RANGE = `
+struct Params { far: u32 }
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> a: array<f32>;
+@group(0) @binding(2) var<storage, read_write> out: array<f32>;
+@compute @workgroup_size(8)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  out[gid.x] = a[gid.x + params.far];
+  out[gid.x + params.far] = 7.0;
+}`;
+
 const SCALE = /* wgsl */ `
 override WG: u32 = 64u;
 struct Params { size: u32, alpha: f32 }
@@ -185,6 +197,36 @@ describeGpu('adapters', () => {
       expect(a.hostThreads).toBe(availableParallelism());
     }
     if (process.env.CI === 'true') expect(adapters.some((a) => /llvmpipe|swiftshader/i.test(a.name))).toBe(true);
+  });
+
+  // Duet turns robustBufferAccess off on lavapipe (GpuFlags.lavapipeRobustness) because the
+  // driver checks every storage access itself: this is that promise.
+  itGpu('on lavapipe, without robustBufferAccess, a read out of range gives 0 and a write is dropped', async () => {
+    const ctx = await acquireGpu({ tuning: new MemoryTuningStore() });
+    try {
+      if (!/llvmpipe/i.test(ctx.adapter.name) || ctx.adapter.backend !== 'vulkan') return;
+      expect(ctx.adapter.dawnToggles).toEqual(['disable_robustness']);
+      const kernel = ctx.kernel({ name: 'test/out_of_range', source: OUT_OF_RANGE });
+      const a = ctx.upload(new Float32Array([1, 2, 3, 4, 5, 6, 7, 8]), 'a');
+      // Buffers allocated around the written one must keep their values.
+      const before = ctx.upload(new Float32Array(4096).fill(9), 'before');
+      const out = ctx.createBuffer(32, 'out');
+      const after = ctx.upload(new Float32Array(4096).fill(9), 'after');
+      for (const far of [8, 1000, 1 << 20, 1 << 28]) {
+        ctx.dispatch(kernel, { a, out }, { far }, [1]);
+        expect([...(await ctx.readFloat32(out, 8))], `reads ${far} past the start`).toEqual(new Array(8).fill(0));
+        for (const guard of [before, after]) expect((await ctx.readFloat32(guard, 4096)).every((v) => v === 9), `writes ${far} past the end`).toBe(true);
+      }
+      // In range it reads and writes as usual.
+      ctx.dispatch(kernel, { a, out }, { far: 0 }, [1]);
+      expect([...(await ctx.readFloat32(out, 8))]).toEqual([7, 7, 7, 7, 7, 7, 7, 7]);
+      for (const b of [a, before, out, after]) ctx.release(b);
+    } finally {
+      ctx.dispose();
+    }
+    const robust = await acquireGpu({ tuning: new MemoryTuningStore(), flags: { lavapipeRobustness: true } });
+    expect(robust.adapter.dawnToggles).toBeUndefined();
+    robust.dispose();
   });
 
   itGpu('reports a lost device as a DeviceLostError with its reason and what to do', async () => {
