@@ -79,7 +79,9 @@ fn main(
         let gv = vec4(gradOutput[gc.x], gradOutput[gc.y], gradOutput[gc.z], gradOutput[gc.w]);
         let k = co * wCo + tap;
         let lo = weight[wLo + k];
-        let hi = weight[wHi + k];
+        // Only lanes below HI_ROWS have a `hi` weight anyone broadcasts (see forward_subgroup.wgsl).
+        var hi = 0.0;
+        if (HI_ROWS == LANES || lane < HI_ROWS) { hi = weight[wHi + k]; }
         // subgroupBroadcast takes a constant lane, hence the unrolled lines.
         acc[0] = fma(vec4(subgroupBroadcast(lo, 0u)), gv, acc[0]);
         acc[1] = fma(vec4(subgroupBroadcast(lo, 1u)), gv, acc[1]);

@@ -104,11 +104,13 @@ fn main(
         }
         let xv = select(select(vec4(0.0), vec4(x[at.x], x[at.y], x[at.z], x[at.w]), inside), vec4(1.0), ones);
         var lo = gradOutput[goRow + goLo + ow];
-        var hi = gradOutput[goRow + goHi + ow];
-        if (RELU_BIAS) {
-          // relu'(y) from the relu's output: y > 0 exactly where its input was > 0.
-          lo = select(0.0, lo, y[goRow + goLo + ow] > 0.0);
-          hi = select(0.0, hi, y[goRow + goHi + ow] > 0.0);
+        // relu'(y) from the relu's output: y > 0 exactly where its input was > 0.
+        if (RELU_BIAS) { lo = select(0.0, lo, y[goRow + goLo + ow] > 0.0); }
+        // Only lanes below HI_ROWS have a `hi` value anyone broadcasts (see forward_subgroup.wgsl).
+        var hi = 0.0;
+        if (HI_ROWS == LANES || lane < HI_ROWS) {
+          hi = gradOutput[goRow + goHi + ow];
+          if (RELU_BIAS) { hi = select(0.0, hi, y[goRow + goHi + ow] > 0.0); }
         }
         // subgroupBroadcast takes a constant lane, hence the unrolled lines.
         acc[0] = fma(vec4(subgroupBroadcast(lo, 0u)), xv, acc[0]);
