@@ -215,6 +215,7 @@ describeGpu('matmul on the GPU', (gpu) => {
     const b = fromData(ctx, randomArray(4, 32), [2, 2], 'b');
     const key = matmulTuningKey(shape);
     expect(key, 'the key names every candidate').toContain(MATMUL_VARIANTS.join('+'));
+    expect(key, 'and the timing method, so stores timed one run per submit are measured again').toContain(':repeat:');
     const before = ctx.chosen(key);
     free(ctx, matmul(ctx, a, b));
     const tuned = await ctx.tunePending();

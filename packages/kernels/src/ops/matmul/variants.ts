@@ -110,9 +110,12 @@ export function defaultMatmulVariant(ctx: GpuContext, shape?: MatmulShape): Matm
 
 /**
  * The key a shape's measured choice is remembered under. It names the candidates, so that a
- * choice remembered on disk before a variant was added (say `packed`) is measured again.
+ * choice remembered on disk before a variant was added (say `packed`) is measured again, and the
+ * way they were timed (`repeat`: several runs per submit, ctx.timeRepeated), so that choices timed
+ * one run per submit, which picked `naive` for lab-cnn's Linear(760, 10) at 3x `subgroup`'s time,
+ * are measured again too.
  */
-export const matmulTuningKey = (shape: MatmulShape): string => `matmul:${MATMUL_VARIANTS.join('+')}:${matmulShapeClass(shape)}`;
+export const matmulTuningKey = (shape: MatmulShape): string => `matmul:${MATMUL_VARIANTS.join('+')}:repeat:${matmulShapeClass(shape)}`;
 
 /**
  * The variant matmul() runs for `shape` on this context: the tuned choice if there is one, else
