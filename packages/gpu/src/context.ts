@@ -446,6 +446,19 @@ export class GpuContext {
   }
 
   /**
+   * How a tuner measures one candidate: a run that compiles its pipelines, one timed run (the
+   * estimate timeRepeated sizes its submits by), then the best of `repetitions` timeRepeated
+   * timings, stopping early once `enough(best)` holds (a candidate already far behind).
+   */
+  async timeBest(record: () => void, repetitions: number, enough: (best: number) => boolean = () => false): Promise<number> {
+    await this.time(record);
+    const estimate = await this.time(record);
+    let best = estimate;
+    for (let rep = 0; rep < repetitions && !enough(best); rep++) best = Math.min(best, await this.timeRepeated(record, estimate));
+    return best;
+  }
+
+  /**
    * Picks a variant of a kernel for this adapter: remembered in the tuning store, else timed
    * once (`measure` returns seconds; lower wins) and remembered.
    */

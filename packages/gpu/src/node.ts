@@ -82,7 +82,7 @@ export async function acquireGpu(options: NodeGpuOptions = {}): Promise<GpuConte
   }
   if (!adapter) throw new NoAdapterError(noAdapterHelp(tried));
   const summary = {
-    ...(picked ? summarizeAdapter(adapter, picked.backend, picked.name, availableParallelism()) : summarizeAdapter(adapter, undefined, undefined, availableParallelism())),
+    ...summarizeAdapter(adapter, picked?.backend, picked?.name, availableParallelism()),
     ...(toggles.length ? { dawnToggles: toggles } : {}),
   };
   const device = await adapter.requestDevice({ label: 'duet', requiredLimits: requiredLimits(adapter), requiredFeatures: optionalFeatures(adapter) });

@@ -132,7 +132,7 @@ export function conv2dBackwardWeightReluBias(
 ): { gradWeight: GpuArray; gradBias: GpuArray } {
   const g = conv2dGeometry(x.shape, weightShape, options);
   checkGradOutput(g, gradOutput);
-  if (y.shape.join() !== gradOutput.shape.join()) throw new Error(`conv2d: y is [${y.shape.join(', ')}], gradOutput [${gradOutput.shape.join(', ')}]`);
+  checkReluOutput(y, gradOutput);
   const variant = options.variant ?? rememberedVariant(ctx, g, 'backwardWeight') ?? defaultConv2dVariant(ctx, 'backwardWeight', g);
   if (variant !== 'subgroup') {
     const { gradConv, gradBias } = conv2dBackwardReluBias(ctx, y, gradOutput);
@@ -168,7 +168,7 @@ export function conv2dBackwardBias(ctx: GpuContext, gradOutput: GpuArray): GpuAr
  */
 export function conv2dBackwardReluBias(ctx: GpuContext, y: GpuArray, gradOutput: GpuArray): { gradConv: GpuArray; gradBias: GpuArray } {
   if (gradOutput.shape.length !== 4) throw new Error(`conv2d: gradOutput must be (B, Cout, H', W'), got [${gradOutput.shape.join(', ')}]`);
-  if (y.shape.join() !== gradOutput.shape.join()) throw new Error(`conv2d: y is [${y.shape.join(', ')}], gradOutput [${gradOutput.shape.join(', ')}]`);
+  checkReluOutput(y, gradOutput);
   const [batch, channels, h, w] = gradOutput.shape;
   const WG = 64;
   // The kernel moves vec4s of a plane, one pass of the workgroup per image: other planes take
@@ -184,6 +184,11 @@ export function conv2dBackwardReluBias(ctx: GpuContext, y: GpuArray, gradOutput:
   const kernel = ctx.kernel({ name: 'conv2d/backward_bias_relu', source: KERNELS.backwardBiasRelu, overrides: { WG } });
   ctx.dispatch(kernel, { y: y.buffer, gradOutput: gradOutput.buffer, gradConv: gradConv.buffer, gradBias: gradBias.buffer }, { batch, channels, plane4: (h * w) / 4 }, [channels, 1, 1]);
   return { gradConv, gradBias };
+}
+
+/** The fused relu's output y must have gradOutput's shape. */
+function checkReluOutput(y: GpuArray, gradOutput: GpuArray): void {
+  if (y.shape.join() !== gradOutput.shape.join()) throw new Error(`conv2d: y is [${y.shape.join(', ')}], gradOutput [${gradOutput.shape.join(', ')}]`);
 }
 
 function checkGradOutput(g: Conv2dGeometry, gradOutput: GpuArray): void {

@@ -189,7 +189,18 @@ function channelBlock(channels: number, max: number): number {
  * variant needs (the `subgroups` feature and subgroups of exactly 8 invocations).
  */
 export function conv2dVariantAvailable(ctx: GpuContext, variant: Conv2dVariant): boolean {
-  return (variant !== 'subgroup' && variant !== 'pixel') || matmulVariantAvailable(ctx, 'subgroup');
+  return !SUBGROUP_VARIANTS.includes(variant) || matmulVariantAvailable(ctx, 'subgroup');
+}
+
+/** Variants that run on 8-wide subgroups. */
+const SUBGROUP_VARIANTS: readonly Conv2dVariant[] = ['subgroup', 'pixel'];
+
+/**
+ * Rows 8 .. 8 + HI_ROWS - 1 of a subgroup kernel's 16-row blocks that are computed: a layer of
+ * fewer than 16 rows computes only its own (lab-cnn's 10 channels: 10).
+ */
+function hiRows(rows: number): number {
+  return rows >= 16 ? 8 : Math.max(0, rows - 8);
 }
 
 /** The variants of a direction this device can run (what tuneConv2d times). */
@@ -269,8 +280,7 @@ export function run(
   if (variant === 'pixel') {
     // One workgroup (a subgroup of 8) per input pixel and block of 32 images; z: blocks of 16 channels.
     const size = g.inHeight * g.inWidth * Math.ceil(g.batch / 32);
-    const HI_ROWS = g.inChannels >= 16 ? 8 : Math.max(0, g.inChannels - 8);
-    const kernel = ctx.kernel({ name, source, overrides: { HI_ROWS } });
+    const kernel = ctx.kernel({ name, source, overrides: { HI_ROWS: hiRows(g.inChannels) } });
     const [gx, gy] = dispatch1d(size, 1, maxGroups);
     ctx.dispatch(kernel, bindings, { ...base, size }, [gx, gy, Math.ceil(g.inChannels / 16)]);
     return;
@@ -333,8 +343,7 @@ function runSubgroup(
   const size = spec.subgroupColumns(g, outH, outW);
   const rows = spec.subgroupRows(g);
   const rowBlocks = Math.ceil(rows / 16);
-  // Blocks are 16 rows; a layer of fewer computes only its own (lab-cnn's 10 channels: 10).
-  const HI_ROWS = rows >= 16 ? 8 : Math.max(0, rows - 8);
+  const HI_ROWS = hiRows(rows);
   if (direction === 'backwardInput') {
     // One invocation per run of a (row, phase); workgroups no wider than that, in whole subgroups.
     const WG = Math.min(64, 8 * Math.ceil(size / 8));

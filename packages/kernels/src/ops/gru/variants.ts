@@ -46,19 +46,11 @@ export function gruVariantFor(ctx: GpuContext, shape: GruShape): GruVariant {
 }
 
 /**
- * Times each variant on `shape` (a warm-up, one timed run, then the best of
- * ctx.flags.tuneRepetitions ctx.timeRepeated timings of `record`, which records one forward and
+ * Times each variant on `shape` (ctx.timeBest of `record`, which records one forward and
  * backward of that shape) and remembers the fastest.
  */
 export async function chooseGruVariant(ctx: GpuContext, shape: GruShape, record: (variant: GruVariant) => void): Promise<GruVariant> {
   const first = defaultGruVariant(ctx);
   const candidates = [first, ...GRU_VARIANTS.filter((v) => v !== first)];
-  return ctx.choose(tuningKey(shape), candidates, async (variant) => {
-    const run = () => record(variant);
-    await ctx.time(run); // compiles the pipeline
-    const estimate = await ctx.time(run);
-    let best = estimate;
-    for (let rep = 0; rep < ctx.flags.tuneRepetitions; rep++) best = Math.min(best, await ctx.timeRepeated(run, estimate));
-    return best;
-  });
+  return ctx.choose(tuningKey(shape), candidates, (variant) => ctx.timeBest(() => record(variant), ctx.flags.tuneRepetitions));
 }

@@ -132,10 +132,10 @@ export function matmulVariantFor(ctx: GpuContext, shape: MatmulShape): MatmulVar
  * Times every variant on `shape` (once per adapter and shape class: ctx.choose remembers the
  * winner) so that later matmul() calls of that class use the fastest. `record` records one
  * matmul of the shape with the given variant; it is passed in so this module needs no op code.
- * Each candidate gets a warm-up (compiles the pipeline), one timed run, then
+ * Each candidate is measured by ctx.timeBest (a warm-up, one timed run, then
  * ctx.flags.tuneRepetitions timings of enough runs in one submit that a small product's own time
- * shows (ctx.timeRepeated); the best counts. One already 4x slower than the best so far is not
- * repeated (on lavapipe the naive and tiled variants take seconds at 1024^3).
+ * shows); one already 4x slower than the best so far is not repeated (on lavapipe the naive and
+ * tiled variants take seconds at 1024^3).
  */
 export async function chooseMatmulVariant(
   ctx: GpuContext,
@@ -150,15 +150,7 @@ export async function chooseMatmulVariant(
   if (usable.length === 0) throw new Error(`matmul: none of [${among.join(', ')}] can run on ${ctx.adapter.name}`);
   const candidates = usable.includes(first) ? [first, ...usable.filter((v) => v !== first)] : usable;
   return ctx.choose(matmulTuningKey(shape), candidates, async (variant) => {
-    const run = () => record(variant);
-    await ctx.time(run); // compiles the pipeline
-    const estimate = await ctx.time(run);
-    let best = estimate;
-    if (best > 4 * bestSoFar) return best;
-    for (let rep = 0; rep < ctx.flags.tuneRepetitions; rep++) {
-      best = Math.min(best, await ctx.timeRepeated(run, estimate));
-      if (best > 4 * bestSoFar) break;
-    }
+    const best = await ctx.timeBest(() => record(variant), ctx.flags.tuneRepetitions, (b) => b > 4 * bestSoFar);
     bestSoFar = Math.min(bestSoFar, best);
     return best;
   });
