@@ -7,6 +7,7 @@ import {
   CONV2D_VARIANTS, availableConv2dVariants, conv2d, conv2dBackwardBias, conv2dBackwardInput, conv2dBackwardReluBias, conv2dBackwardWeight, conv2dBackwardWeightReluBias, conv2dGeometry, conv2dOp,
   conv2dOutputShape, conv2dVariantAvailable, defaultConv2dVariant, tuneConv2d, conv2dTuningKey, type Conv2dDirection, type Conv2dOptions,
 } from './index';
+import { rowWindow } from './variants';
 import {
   conv2dBackwardBiasReference, conv2dBackwardInputReference, conv2dBackwardWeightReference, conv2dReference, type Conv2dGeometry,
 } from './reference';
@@ -41,6 +42,12 @@ const CASES: Case[] = [
   { x: [2, 3, 17, 19], weight: [6, 3, 3, 3], padding: 1 },
   // gradInput's pixel variant takes images in blocks of 32: 35 leaves a partial second block.
   { x: [35, 3, 5, 6], weight: [4, 3, 3, 3], stride: 2, padding: 1 },
+  // forward's row variant reads its window as vec4s where rows are multiples of 4 wide: lab-cnn's
+  // conv2 in small (outputs 4 wide, window 11 -> 12); padding 4 along W puts whole vec4s outside
+  // the row and 11 outputs leave a partial span; a window of 34 (> 32) falls back to subgroup.
+  { x: [3, 2, 9, 12], weight: [10, 2, 5, 5], stride: 2 },
+  { x: [2, 3, 7, 16], weight: [5, 3, 3, 3], stride: [1, 2], padding: [1, 4] },
+  { x: [1, 2, 5, 40], weight: [3, 2, 3, 11], dilation: [1, 3] },
 ];
 
 const describeCase = (c: Case) =>
@@ -76,6 +83,15 @@ describe('conv2d reference', () => {
     expectClose(conv2dBackwardInputReference(fg, golden.gradOutput, golden.weight), golden.gradInput, 1e-5, 1e-5, 'gradInput');
     expectClose(conv2dBackwardWeightReference(fg, golden.gradOutput, golden.x), golden.gradWeight, 1e-5, 1e-5, 'gradWeight');
     expectClose(conv2dBackwardBiasReference(fg, golden.gradOutput), golden.gradBias, 1e-5, 1e-5, 'gradBias');
+  });
+
+  it('sizes the row variant\'s input window, in vec4s only where rows and its start are multiples of 4', () => {
+    // lab-cnn's conv1 (41 wide: scalar loads) and conv2 (12 wide: 3 vec4s for 11 values).
+    expect(rowWindow(conv2dGeometry([32, 1, 128, 41], [10, 1, 7, 7], { stride: 3 }))).toEqual({ length: 16, vec4: false });
+    expect(rowWindow(conv2dGeometry([32, 10, 41, 12], [10, 10, 5, 5], { stride: 2 }))).toEqual({ length: 12, vec4: true });
+    expect(rowWindow(conv2dGeometry([2, 3, 7, 16], [5, 3, 3, 3], { stride: [1, 2], padding: [1, 4] }))).toEqual({ length: 12, vec4: true });
+    expect(rowWindow(conv2dGeometry([2, 3, 7, 16], [5, 3, 3, 3], { padding: [1, 1] })).vec4, 'padding 1 moves the start off 4').toBe(false);
+    expect(rowWindow(conv2dGeometry([1, 2, 5, 40], [3, 2, 3, 11], { dilation: [1, 3] }))).toEqual({ length: 36, vec4: true }); // > 32: subgroup runs
   });
 
   it('follows PyTorch\'s output size formula and rejects kernels that do not fit', () => {
@@ -242,7 +258,8 @@ describeGpu('conv2d on the GPU', (gpu) => {
       expect(defaultConv2dVariant(ctx, direction)).toBe(ctx.adapter.isSoftware ? software : direction === 'backwardInput' ? 'register' : 'tiled');
       const layer = conv2dGeometry([2, 16, 9, 9], [8, 16, 3, 3], { padding: 1 });
       expect(defaultConv2dVariant(ctx, direction, layer), 'a layer the subgroup GEMM fits').toBe(defaultConv2dVariant(ctx, direction));
-      expect(availableConv2dVariants(ctx, direction)).toEqual(CONV2D_VARIANTS[direction].filter((v) => (v !== 'subgroup' && v !== 'pixel') || conv2dVariantAvailable(ctx, v)));
+      const subgroups: readonly string[] = ['subgroup', 'pixel', 'row'];
+      expect(availableConv2dVariants(ctx, direction)).toEqual(CONV2D_VARIANTS[direction].filter((v) => !subgroups.includes(v) || conv2dVariantAvailable(ctx, v)));
     }
     if (ctx.adapter.name.includes('llvmpipe') && ctx.adapter.backend === 'vulkan') {
       expect(conv2dVariantAvailable(ctx, 'subgroup'), 'lavapipe has 8-wide subgroups').toBe(true);
@@ -259,6 +276,7 @@ describeGpu('conv2d on the GPU', (gpu) => {
     const w = fromData(ctx, new Float32Array(18), c.weight, 'w');
     const gy = fromData(ctx, new Float32Array(8), [1, 2, 2, 2], 'gy');
     expect(() => conv2d(ctx, x, w, null, { variant: 'subgroup' })).toThrow(/cannot run/);
+    expect(() => conv2d(ctx, x, w, null, { variant: 'row' })).toThrow(/cannot run/);
     expect(() => conv2dBackwardInput(ctx, gy, w, c.x, { variant: 'subgroup' })).toThrow(/cannot run/);
     expect(() => conv2dBackwardInput(ctx, gy, w, c.x, { variant: 'pixel' })).toThrow(/cannot run/);
     expect(() => conv2dBackwardWeight(ctx, gy, x, c.weight, { variant: 'subgroup' })).toThrow(/cannot run/);

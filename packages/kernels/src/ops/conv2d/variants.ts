@@ -8,6 +8,7 @@
 import { dispatch1d, dispatchFor, type GpuContext } from '@duet/gpu';
 import forwardDirect from '@duet/shaders/conv2d/forward_direct.wgsl';
 import forwardRegister from '@duet/shaders/conv2d/forward_register.wgsl';
+import forwardRow from '@duet/shaders/conv2d/forward_row.wgsl';
 import forwardSubgroup from '@duet/shaders/conv2d/forward_subgroup.wgsl';
 import forwardTiled from '@duet/shaders/conv2d/forward_tiled.wgsl';
 import backwardInputDirect from '@duet/shaders/conv2d/backward_input.wgsl';
@@ -25,7 +26,9 @@ import { matmulVariantAvailable } from '../matmul/variants';
 import { outHeightOf, outWidthOf, type Conv2dGeometry } from './reference';
 
 export const CONV2D_VARIANTS = {
-  forward: ['direct', 'register', 'tiled', 'subgroup'],
+  // `row` (forward_row.wgsl): `subgroup` reading each input row's window once, as vec4s where
+  // rows are multiples of 4 wide; where the window would not fit its registers it runs `subgroup`.
+  forward: ['direct', 'register', 'tiled', 'subgroup', 'row'],
   // No tiled gather for gradInput: with stride > 1 most taps of an im2col tile hit no output.
   // `pixel` (backward_input_pixel.wgsl: a subgroup per input pixel, the batch along the lanes)
   // wastes nothing at a small plane's edges, where `subgroup`'s runs along a row are masked.
@@ -65,7 +68,7 @@ const taps = (g: Conv2dGeometry) => g.inChannels * g.kernelH * g.kernelW;
 
 export const DIRECTIONS: Readonly<Record<Conv2dDirection, DirectionSpec>> = {
   forward: {
-    sources: { direct: forwardDirect, register: forwardRegister, tiled: forwardTiled, subgroup: forwardSubgroup },
+    sources: { direct: forwardDirect, register: forwardRegister, tiled: forwardTiled, subgroup: forwardSubgroup, row: forwardRow },
     items: (g, h, w) => g.batch * g.outChannels * h * w,
     rowLength: (_g, w) => w,
     blocks: (g, h, w, inner) => g.batch * h * Math.ceil(w / inner),
@@ -139,6 +142,20 @@ function minWorkgroups(ctx: GpuContext): number {
   return ctx.adapter.isSoftware ? 4 * (ctx.adapter.hostThreads ?? 4) : 256;
 }
 
+/** MAX_WINDOW in forward_row.wgsl: the longest input window it keeps in registers. */
+const ROW_MAX_WINDOW = 32;
+
+/**
+ * The input window the `row` variant reads per (channel, kernel row) for 4 outputs: its length,
+ * rounded up to whole vec4s when the rows and the window's start are multiples of 4 (then read
+ * as vec4s).
+ */
+export function rowWindow(g: Conv2dGeometry): { readonly length: number; readonly vec4: boolean } {
+  const length = 3 * g.strideW + (g.kernelW - 1) * g.dilationW + 1;
+  const vec4 = g.inWidth % 4 === 0 && g.padW % 4 === 0;
+  return { length: vec4 ? 4 * Math.ceil(length / 4) : length, vec4 };
+}
+
 /** Largest register block (MAX_BLOCK in the register shaders). */
 const MAX_BLOCK = 16;
 
@@ -185,7 +202,7 @@ function channelBlock(channels: number, max: number): number {
 }
 
 /**
- * Whether `variant` can run on this device: `subgroup` and `pixel` need what matmul's subgroup
+ * Whether `variant` can run on this device: `subgroup`, `pixel` and `row` need what matmul's subgroup
  * variant needs (the `subgroups` feature and subgroups of exactly 8 invocations).
  */
 export function conv2dVariantAvailable(ctx: GpuContext, variant: Conv2dVariant): boolean {
@@ -193,7 +210,7 @@ export function conv2dVariantAvailable(ctx: GpuContext, variant: Conv2dVariant):
 }
 
 /** Variants that run on 8-wide subgroups. */
-const SUBGROUP_VARIANTS: readonly Conv2dVariant[] = ['subgroup', 'pixel'];
+const SUBGROUP_VARIANTS: readonly Conv2dVariant[] = ['subgroup', 'pixel', 'row'];
 
 /**
  * Rows 8 .. 8 + HI_ROWS - 1 of a subgroup kernel's 16-row blocks that are computed: a layer of
@@ -271,6 +288,21 @@ export function run(
     const size = spec.items(g, outH, outW);
     const kernel = ctx.kernel({ name, source, overrides: { WG, ...flags } });
     ctx.dispatch(kernel, bindings, { ...base, size }, dispatch1d(size, WG, maxGroups));
+    return;
+  }
+  if (variant === 'row') {
+    // One invocation per 4 outputs of a row; z: blocks of 16 channels (forward_row.wgsl).
+    const window = rowWindow(g);
+    if (window.length > ROW_MAX_WINDOW) {
+      runSubgroup(ctx, g, direction, spec.sources.subgroup!, bindings, flags);
+      return;
+    }
+    const WG = 64;
+    const size = g.batch * outH * Math.ceil(outW / 4);
+    const overrides = { WG, HI_ROWS: hiRows(g.outChannels), VEC4: window.vec4 ? 1 : 0, WINDOW: window.length, KW: g.kernelW, SW: g.strideW, DW: g.dilationW };
+    const kernel = ctx.kernel({ name, source, overrides: { ...overrides, ...flags } });
+    const [gx, gy] = dispatch1d(size, WG, maxGroups);
+    ctx.dispatch(kernel, { ...bindings, xv: bindings.x }, { ...base, size }, [gx, gy, Math.ceil(g.outChannels / 16)]);
     return;
   }
   if (variant === 'subgroup') {
