@@ -15,19 +15,11 @@
 // Bindings: gradOutput (B, Cout, H', W'), weight (Cout, Cin, kH, kW), gradInput (B, Cin, H, W).
 // Dispatch: x over size = B*ceil(ceil(W/sW)/4) runs in workgroups of WG; y = H*sW (input row,
 // column phase); z = ceil(Cin / 16).
+// Prepended: subgroup_accumulate.wgsl (enable subgroups, LANES, ROWS, HI_ROWS, accumulate).
 // NOTE: needs subgroups of exactly 8 consecutive invocations; no early return (uniform control
 // flow for subgroupBroadcast): channels and runs past the end are clamped, never stored.
-enable subgroups;
-
 override WG: u32 = 64u;
 
-const LANES = 8u;
-const ROWS = 16u;
-// Rows 8 .. 8 + HI_ROWS - 1 of a block are computed (the input channels that lanes' `hi` values
-// broadcast): a layer with 9-15 rows (lab-cnn's 10 channels) skips the 16 - rows that would be
-// thrown away, where lavapipe spends most of a multiply-add's cost (the masked update of a
-// spilled accumulator); the rows past them are never stored.
-override HI_ROWS: u32 = 8u;
 
 struct Params {
   size: u32, batch: u32, inChannels: u32, inHeight: u32, inWidth: u32, outChannels: u32, outHeight: u32,
@@ -91,23 +83,7 @@ fn main(
         // Only lanes below HI_ROWS have a `hi` weight anyone broadcasts (see forward_subgroup.wgsl).
         var hi = 0.0;
         if (HI_ROWS == LANES || lane < HI_ROWS) { hi = weight[wHi + k]; }
-        // subgroupBroadcast takes a constant lane, hence the unrolled lines.
-        acc[0] = fma(vec4(subgroupBroadcast(lo, 0u)), gv, acc[0]);
-        acc[1] = fma(vec4(subgroupBroadcast(lo, 1u)), gv, acc[1]);
-        acc[2] = fma(vec4(subgroupBroadcast(lo, 2u)), gv, acc[2]);
-        acc[3] = fma(vec4(subgroupBroadcast(lo, 3u)), gv, acc[3]);
-        acc[4] = fma(vec4(subgroupBroadcast(lo, 4u)), gv, acc[4]);
-        acc[5] = fma(vec4(subgroupBroadcast(lo, 5u)), gv, acc[5]);
-        acc[6] = fma(vec4(subgroupBroadcast(lo, 6u)), gv, acc[6]);
-        acc[7] = fma(vec4(subgroupBroadcast(lo, 7u)), gv, acc[7]);
-        if (HI_ROWS > 0u) { acc[8] = fma(vec4(subgroupBroadcast(hi, 0u)), gv, acc[8]); }
-        if (HI_ROWS > 1u) { acc[9] = fma(vec4(subgroupBroadcast(hi, 1u)), gv, acc[9]); }
-        if (HI_ROWS > 2u) { acc[10] = fma(vec4(subgroupBroadcast(hi, 2u)), gv, acc[10]); }
-        if (HI_ROWS > 3u) { acc[11] = fma(vec4(subgroupBroadcast(hi, 3u)), gv, acc[11]); }
-        if (HI_ROWS > 4u) { acc[12] = fma(vec4(subgroupBroadcast(hi, 4u)), gv, acc[12]); }
-        if (HI_ROWS > 5u) { acc[13] = fma(vec4(subgroupBroadcast(hi, 5u)), gv, acc[13]); }
-        if (HI_ROWS > 6u) { acc[14] = fma(vec4(subgroupBroadcast(hi, 6u)), gv, acc[14]); }
-        if (HI_ROWS > 7u) { acc[15] = fma(vec4(subgroupBroadcast(hi, 7u)), gv, acc[15]); }
+        accumulate(&acc, lo, hi, gv);
       }
     }
   }

@@ -18,19 +18,11 @@
 // RELU_BIAS), gradWeight (splits, Cout, columns) with columns = size (+ 1 with RELU_BIAS).
 // Dispatch: x/y spread by dispatch1d over the columns in workgroups of 4*WG columns;
 // z = ceil(Cout / 16) * splits, split-major. params.size = Cin*kH*kW.
+// Prepended: subgroup_accumulate.wgsl (enable subgroups, LANES, ROWS, HI_ROWS, accumulate).
 // NOTE: needs subgroups of exactly 8 consecutive invocations; no early return (uniform control
 // flow for subgroupBroadcast): channels and taps past the end are clamped, never stored.
-enable subgroups;
-
 override WG: u32 = 8u;
 
-const LANES = 8u;
-const ROWS = 16u;
-// Rows 8 .. 8 + HI_ROWS - 1 of a block are computed (the output channels that lanes' `hi` values
-// broadcast): a layer with 9-15 rows (lab-cnn's 10 channels) skips the 16 - rows that would be
-// thrown away, where lavapipe spends most of a multiply-add's cost (the masked update of a
-// spilled accumulator); the rows past them are never stored.
-override HI_ROWS: u32 = 8u;
 override RELU_BIAS: bool = false;
 
 struct Params {
@@ -112,23 +104,7 @@ fn main(
           hi = gradOutput[goRow + goHi + ow];
           if (RELU_BIAS) { hi = select(0.0, hi, y[goRow + goHi + ow] > 0.0); }
         }
-        // subgroupBroadcast takes a constant lane, hence the unrolled lines.
-        acc[0] = fma(vec4(subgroupBroadcast(lo, 0u)), xv, acc[0]);
-        acc[1] = fma(vec4(subgroupBroadcast(lo, 1u)), xv, acc[1]);
-        acc[2] = fma(vec4(subgroupBroadcast(lo, 2u)), xv, acc[2]);
-        acc[3] = fma(vec4(subgroupBroadcast(lo, 3u)), xv, acc[3]);
-        acc[4] = fma(vec4(subgroupBroadcast(lo, 4u)), xv, acc[4]);
-        acc[5] = fma(vec4(subgroupBroadcast(lo, 5u)), xv, acc[5]);
-        acc[6] = fma(vec4(subgroupBroadcast(lo, 6u)), xv, acc[6]);
-        acc[7] = fma(vec4(subgroupBroadcast(lo, 7u)), xv, acc[7]);
-        if (HI_ROWS > 0u) { acc[8] = fma(vec4(subgroupBroadcast(hi, 0u)), xv, acc[8]); }
-        if (HI_ROWS > 1u) { acc[9] = fma(vec4(subgroupBroadcast(hi, 1u)), xv, acc[9]); }
-        if (HI_ROWS > 2u) { acc[10] = fma(vec4(subgroupBroadcast(hi, 2u)), xv, acc[10]); }
-        if (HI_ROWS > 3u) { acc[11] = fma(vec4(subgroupBroadcast(hi, 3u)), xv, acc[11]); }
-        if (HI_ROWS > 4u) { acc[12] = fma(vec4(subgroupBroadcast(hi, 4u)), xv, acc[12]); }
-        if (HI_ROWS > 5u) { acc[13] = fma(vec4(subgroupBroadcast(hi, 5u)), xv, acc[13]); }
-        if (HI_ROWS > 6u) { acc[14] = fma(vec4(subgroupBroadcast(hi, 6u)), xv, acc[14]); }
-        if (HI_ROWS > 7u) { acc[15] = fma(vec4(subgroupBroadcast(hi, 7u)), xv, acc[15]); }
+        accumulate(&acc, lo, hi, xv);
       }
     }
   }

@@ -17,11 +17,10 @@
 // kW), bias (Cout; read only when HAS_BIAS), y (B, Cout, H', W').
 // Dispatch: blocks of 4 outputs, size = B*H'*ceil(W'/4), spread by dispatch1d in workgroups of
 // WG invocations; z = ceil(Cout / 16). The dispatcher checks WINDOW <= MAX_WINDOW.
+// Prepended: subgroup_accumulate.wgsl (enable subgroups, LANES, ROWS, HI_ROWS, accumulate).
 // NOTE: needs subgroups of exactly 8 invocations made of consecutive local_invocation_index. No
 // early return: subgroupBroadcast must stay in uniform control flow, so blocks and channels past
 // the end are clamped for loading and skipped when storing.
-enable subgroups;
-
 override WG: u32 = 64u;
 override HAS_BIAS: bool = false;
 override RELU: bool = false;
@@ -31,11 +30,7 @@ override WINDOW: u32 = 16u;
 override KW: u32 = 7u;
 override SW: u32 = 3u;
 override DW: u32 = 1u;
-// Rows 8 .. 8 + HI_ROWS - 1 of a block are computed (see forward_subgroup.wgsl).
-override HI_ROWS: u32 = 8u;
 
-const LANES = 8u;
-const ROWS = 16u;
 const MAX_WINDOW = 32u;
 
 struct Params {
@@ -56,27 +51,6 @@ fn hiWeight(at: u32, lane: u32) -> f32 {
   var w = 0.0;
   if (HI_ROWS == LANES || lane < HI_ROWS) { w = weight[at]; }
   return w;
-}
-
-// acc[r] += (weight of channel row0 + r) * xv: rows 0-7 from the lanes' `lo`, 8-15 from `hi`.
-fn accumulate(acc: ptr<function, array<vec4<f32>, ROWS>>, lo: f32, hi: f32, xv: vec4<f32>) {
-  // subgroupBroadcast takes a constant lane, hence the unrolled lines.
-  (*acc)[0] = fma(vec4(subgroupBroadcast(lo, 0u)), xv, (*acc)[0]);
-  (*acc)[1] = fma(vec4(subgroupBroadcast(lo, 1u)), xv, (*acc)[1]);
-  (*acc)[2] = fma(vec4(subgroupBroadcast(lo, 2u)), xv, (*acc)[2]);
-  (*acc)[3] = fma(vec4(subgroupBroadcast(lo, 3u)), xv, (*acc)[3]);
-  (*acc)[4] = fma(vec4(subgroupBroadcast(lo, 4u)), xv, (*acc)[4]);
-  (*acc)[5] = fma(vec4(subgroupBroadcast(lo, 5u)), xv, (*acc)[5]);
-  (*acc)[6] = fma(vec4(subgroupBroadcast(lo, 6u)), xv, (*acc)[6]);
-  (*acc)[7] = fma(vec4(subgroupBroadcast(lo, 7u)), xv, (*acc)[7]);
-  if (HI_ROWS > 0u) { (*acc)[8] = fma(vec4(subgroupBroadcast(hi, 0u)), xv, (*acc)[8]); }
-  if (HI_ROWS > 1u) { (*acc)[9] = fma(vec4(subgroupBroadcast(hi, 1u)), xv, (*acc)[9]); }
-  if (HI_ROWS > 2u) { (*acc)[10] = fma(vec4(subgroupBroadcast(hi, 2u)), xv, (*acc)[10]); }
-  if (HI_ROWS > 3u) { (*acc)[11] = fma(vec4(subgroupBroadcast(hi, 3u)), xv, (*acc)[11]); }
-  if (HI_ROWS > 4u) { (*acc)[12] = fma(vec4(subgroupBroadcast(hi, 4u)), xv, (*acc)[12]); }
-  if (HI_ROWS > 5u) { (*acc)[13] = fma(vec4(subgroupBroadcast(hi, 5u)), xv, (*acc)[13]); }
-  if (HI_ROWS > 6u) { (*acc)[14] = fma(vec4(subgroupBroadcast(hi, 6u)), xv, (*acc)[14]); }
-  if (HI_ROWS > 7u) { (*acc)[15] = fma(vec4(subgroupBroadcast(hi, 7u)), xv, (*acc)[15]); }
 }
 
 @compute @workgroup_size(WG)

@@ -2,6 +2,7 @@
  * Shared WGSL pieces. WGSL has no includes, so a shader that needs a shared function gets it
  * prepended here, before compilation and reflection (which see one module).
  */
+import subgroupAccumulateSource from '@duet/shaders/conv2d/subgroup_accumulate.wgsl';
 import crossEntropyRowSource from '@duet/shaders/cross_entropy/row_loss.wgsl';
 import sgdUpdateSource from '@duet/shaders/optim/sgd_update.wgsl';
 import philoxSource from '@duet/shaders/random/philox.wgsl';
@@ -25,4 +26,13 @@ export function withCrossEntropyRow(source: string): string {
 /** The shader with sgdUpdate from shaders/optim/sgd_update.wgsl in front (it declares params). */
 export function withSgdUpdate(source: string): string {
   return `${sgdUpdateSource}\n${source}`;
+}
+
+/**
+ * The shader with `accumulate` (a 16-row block's broadcast multiply-adds over an 8-wide subgroup)
+ * from shaders/conv2d/subgroup_accumulate.wgsl in front (it enables subgroups and declares LANES,
+ * ROWS and HI_ROWS).
+ */
+export function withSubgroupAccumulate(source: string): string {
+  return `${subgroupAccumulateSource}\n${source}`;
 }

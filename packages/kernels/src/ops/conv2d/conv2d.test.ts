@@ -48,6 +48,8 @@ const CASES: Case[] = [
   { x: [3, 2, 9, 12], weight: [10, 2, 5, 5], stride: 2 },
   { x: [2, 3, 7, 16], weight: [5, 3, 3, 3], stride: [1, 2], padding: [1, 4] },
   { x: [1, 2, 5, 40], weight: [3, 2, 3, 11], dilation: [1, 3] },
+  // A window of 31 values, 32 in vec4s: forward's row variant at its MAX_WINDOW.
+  { x: [1, 1, 4, 40], weight: [2, 1, 2, 3], stride: [1, 8], dilation: [1, 3] },
 ];
 
 const describeCase = (c: Case) =>

@@ -209,7 +209,7 @@ function pair(value: Pair, what: string, min: number): [number, number] {
 export const conv2dOp: OpDef = {
   name: 'conv2d',
   shaders: [
-    'conv2d/forward_direct.wgsl', 'conv2d/forward_register.wgsl', 'conv2d/forward_tiled.wgsl', 'conv2d/forward_subgroup.wgsl', 'conv2d/forward_row.wgsl',
+    'conv2d/forward_direct.wgsl', 'conv2d/forward_register.wgsl', 'conv2d/forward_tiled.wgsl', 'conv2d/forward_subgroup.wgsl', 'conv2d/forward_row.wgsl', 'conv2d/subgroup_accumulate.wgsl',
     'conv2d/backward_input.wgsl', 'conv2d/backward_input_register.wgsl', 'conv2d/backward_input_subgroup.wgsl', 'conv2d/backward_input_pixel.wgsl',
     'conv2d/backward_weight.wgsl', 'conv2d/backward_weight_register.wgsl', 'conv2d/backward_weight_tiled.wgsl',
     'conv2d/backward_weight_subgroup.wgsl',

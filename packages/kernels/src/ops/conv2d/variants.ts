@@ -22,6 +22,7 @@ import backwardWeightTiled from '@duet/shaders/conv2d/backward_weight_tiled.wgsl
 import backwardBias from '@duet/shaders/conv2d/backward_bias.wgsl';
 import backwardBiasRelu from '@duet/shaders/conv2d/backward_bias_relu.wgsl';
 import backwardWeightReduce from '@duet/shaders/conv2d/backward_weight_reduce.wgsl';
+import { withSubgroupAccumulate } from '../../wgsl';
 import { matmulVariantAvailable } from '../matmul/variants';
 import { outHeightOf, outWidthOf, type Conv2dGeometry } from './reference';
 
@@ -68,7 +69,7 @@ const taps = (g: Conv2dGeometry) => g.inChannels * g.kernelH * g.kernelW;
 
 export const DIRECTIONS: Readonly<Record<Conv2dDirection, DirectionSpec>> = {
   forward: {
-    sources: { direct: forwardDirect, register: forwardRegister, tiled: forwardTiled, subgroup: forwardSubgroup, row: forwardRow },
+    sources: { direct: forwardDirect, register: forwardRegister, tiled: forwardTiled, subgroup: withSubgroupAccumulate(forwardSubgroup), row: withSubgroupAccumulate(forwardRow) },
     items: (g, h, w) => g.batch * g.outChannels * h * w,
     rowLength: (_g, w) => w,
     blocks: (g, h, w, inner) => g.batch * h * Math.ceil(w / inner),
@@ -80,7 +81,7 @@ export const DIRECTIONS: Readonly<Record<Conv2dDirection, DirectionSpec>> = {
     subgroupColumns: (g, h, w) => g.batch * h * w,
   },
   backwardInput: {
-    sources: { direct: backwardInputDirect, register: backwardInputRegister, subgroup: backwardInputSubgroup, pixel: backwardInputPixel },
+    sources: { direct: backwardInputDirect, register: backwardInputRegister, subgroup: withSubgroupAccumulate(backwardInputSubgroup), pixel: withSubgroupAccumulate(backwardInputPixel) },
     items: (g) => g.batch * g.inChannels * g.inHeight * g.inWidth,
     rowLength: (g) => g.inWidth,
     // Blocks hold columns of one phase iw mod sW; grid y walks the (row, phase) pairs (see
@@ -95,7 +96,7 @@ export const DIRECTIONS: Readonly<Record<Conv2dDirection, DirectionSpec>> = {
     subgroupColumns: (g) => g.batch * Math.ceil(Math.ceil(g.inWidth / g.strideW) / 4),
   },
   backwardWeight: {
-    sources: { direct: backwardWeightDirect, register: backwardWeightRegister, tiled: backwardWeightTiled, subgroup: backwardWeightSubgroup },
+    sources: { direct: backwardWeightDirect, register: backwardWeightRegister, tiled: backwardWeightTiled, subgroup: withSubgroupAccumulate(backwardWeightSubgroup) },
     items: (g) => g.outChannels * taps(g),
     rowLength: (g) => taps(g),
     blocks: (g, _h, _w, inner) => Math.ceil(taps(g) / inner),
