@@ -96,16 +96,23 @@ export function sgdMultiAvailable(ctx: GpuContext): boolean {
 }
 
 /**
+ * Whether sgd_multi can update tensor `t` through vec4s: its buffers hold whole vec4s past its
+ * last element (the buffer pool rounds sizes up to its quantum, so pooled tensors do).
+ */
+function vec4Padded(t: SgdTensor, momentum: number): boolean {
+  const bytes = 16 * Math.ceil(numel(t.param) / 4);
+  const buffers = [t.param, t.grad, momentum !== 0 ? t.momentumBuffer : undefined];
+  return buffers.every((a) => !a || a.buffer.size >= bytes);
+}
+
+/**
  * sgdStep over many separate tensors (a model's parameters): one dispatch per SGD_MULTI_SLOTS
  * tensors instead of one per tensor, with results identical to sgdStep on each. Falls back to
- * sgdStep per tensor where the device binds too few storage buffers (sgdMultiAvailable).
+ * sgdStep per tensor where the device binds too few storage buffers (sgdMultiAvailable), and for
+ * a tensor whose buffers end before a whole vec4 (sgd_multi.wgsl reads and writes vec4s).
  * Each tensor: param, grad, momentumBuffer: (N_k) -> param, momentumBuffer updated in place.
  */
 export function sgdStepMulti(ctx: GpuContext, tensors: readonly SgdTensor[], hyper: SgdHyper): void {
-  if (!sgdMultiAvailable(ctx)) {
-    for (const t of tensors) sgdStep(ctx, t, hyper, t.step);
-    return;
-  }
   const { lr, momentum = 0, dampening = 0, weightDecay = 0, nesterov = false } = hyper;
   if (nesterov && (momentum <= 0 || dampening !== 0)) {
     throw new Error('sgdStepMulti: nesterov momentum requires a momentum and zero dampening (as in torch.optim.SGD)');
@@ -115,17 +122,26 @@ export function sgdStepMulti(ctx: GpuContext, tensors: readonly SgdTensor[], hyp
     checkRange('sgdStepMulti', t.param, [t.grad, momentum !== 0 ? t.momentumBuffer : undefined]);
     if (momentum !== 0 && !t.momentumBuffer) throw new Error('sgdStepMulti: momentum needs a momentumBuffer');
   }
+  // The tensors sgd_multi cannot take are updated one by one.
+  const alone = sgdMultiAvailable(ctx) ? tensors.filter((t) => !vec4Padded(t, momentum)) : tensors;
+  for (const t of alone) sgdStep(ctx, t, hyper, t.step);
+  if (alone.length === tensors.length) return;
+  const grouped = alone.length === 0 ? tensors : tensors.filter((t) => !alone.includes(t));
+  // Each invocation takes a vec4: 64 per workgroup spread a model's few thousand vec4s over more
+  // workgroups (lavapipe runs one per thread; lab-cnn's second dispatch: 31 of them, 0.07 ms where
+  // 9 of 256 took 0.07-0.11).
+  const WG = 64;
   const kernel = ctx.kernel({ name: 'optim/sgd_multi', source: withSgdUpdate(sgdMultiSource), overrides: { WG } });
   // Unused slots (and momentum buffers without momentum) bind placeholders the kernel never
   // touches. NOTE: WebGPU rejects a buffer bound both read-only and writable, or writable twice
   // over overlapping ranges, in one dispatch: grads share one read-only placeholder, and each
-  // writable binding gets its own aligned 4-byte range of another.
-  const align = ctx.limits.minStorageBufferOffsetAlignment;
+  // writable binding gets its own aligned 16-byte range (one vec4) of another.
+  const align = Math.max(16, ctx.limits.minStorageBufferOffsetAlignment);
   const writable = ctx.createBuffer(align * 2 * SGD_MULTI_SLOTS, 'sgd_multi.placeholder');
-  const readable = ctx.createBuffer(4, 'sgd_multi.placeholderGrad');
-  const placeholder = (n: number): Binding => ({ buffer: writable, offset: n * align, size: 4 });
-  for (let start = 0; start < tensors.length; start += SGD_MULTI_SLOTS) {
-    const chunk = tensors.slice(start, start + SGD_MULTI_SLOTS);
+  const readable = ctx.createBuffer(16, 'sgd_multi.placeholderGrad');
+  const placeholder = (n: number): Binding => ({ buffer: writable, offset: n * align, size: 16 });
+  for (let start = 0; start < grouped.length; start += SGD_MULTI_SLOTS) {
+    const chunk = grouped.slice(start, start + SGD_MULTI_SLOTS);
     const bindings: Record<string, Binding> = {};
     const size = [0, 0, 0, 0];
     const firstWorkgroup = [0, 0, 0, 0];
@@ -140,7 +156,7 @@ export function sgdStepMulti(ctx: GpuContext, tensors: readonly SgdTensor[], hyp
       if (!t) continue;
       size[k] = numel(t.param);
       firstStep[k] = t.step === 1 ? 1 : 0;
-      workgroups += Math.ceil(size[k] / WG);
+      workgroups += Math.ceil(Math.ceil(size[k] / 4) / WG);
     }
     if (workgroups === 0) continue;
     ctx.dispatch(

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { describeGpu, expectClose, itGpu, randomArray } from '@duet/gpu/testing';
-import type { GpuContext } from '@duet/gpu';
+import { BufferUsage, type GpuContext } from '@duet/gpu';
 import { fromData, free, toData, zeros, type GpuArray } from '../../array';
 import { adamStep, adamwStep, flatLayout, optimOp, SGD_MULTI_SLOTS, sgdMultiAvailable, sgdStep, sgdStepMulti, type AdamHyper, type SgdHyper } from './index';
 import { adamReference, sgdReference } from './reference';
@@ -123,8 +123,9 @@ describeGpu('optim on the GPU', (gpu) => {
     });
   }
 
-  // 6 tensors: two dispatches of SGD_MULTI_SLOTS and fewer; 300 and 1000 are not multiples of the
-  // 256-wide workgroup. Tensor 2 joins late (its first step is the others' second).
+  // 6 tensors: two dispatches of SGD_MULTI_SLOTS and fewer; 300 and 1000 (75 and 250 vec4s) are
+  // not multiples of the 64-wide workgroup, and 1, 7, 257 and 2 end inside a vec4. Tensor 2 joins
+  // late (its first step is the others' second).
   for (const [name, h] of variants.filter(([, v]) => v.kind === 'sgd')) {
     itGpu(`${name}: sgdStepMulti over 6 separate tensors matches the reference per tensor`, async () => {
       const ctx = gpu();
@@ -168,6 +169,43 @@ describeGpu('optim on the GPU', (gpu) => {
     expect(dispatches).toBe(sgdMultiAvailable(ctx) ? Math.ceil(state.length / SGD_MULTI_SLOTS) : state.length);
     expect(() => sgdStepMulti(ctx, [{ param: state[0].param, grad: state[0].grad, step: 1 }], { lr: 0.1, momentum: 0.9 })).toThrow(/needs a momentumBuffer/);
     state.forEach((s) => freeAll(ctx, s));
+  });
+
+  itGpu('sgdStepMulti stores the padding of a tensor\'s last vec4 back unchanged, and steps a tensor whose buffers end mid-vec4 alone', async () => {
+    const ctx = gpu();
+    const n = 5;
+    const hyper = { lr: 0.1, momentum: 0.9 };
+    const pooled = { param: fromData(ctx, Float32Array.from([1, 2, 3, 4, 5]), [n], 'p'), grad: fromData(ctx, new Float32Array(n).fill(0.5), [n], 'g'), a: zeros(ctx, [n], 'm') };
+    // Elements 5..7 of each pooled buffer: the padding sgd_multi reads and writes as part of a vec4.
+    const sentinel = Float32Array.from([42, -43, 44]);
+    for (const a of Object.values(pooled)) ctx.device.queue.writeBuffer(a.buffer, 4 * n, sentinel);
+    // Buffers of exactly 5 floats (20 bytes): no whole vec4 past element 4.
+    const exact = (values: number[]): GpuArray => {
+      const buffer = ctx.device.createBuffer({ size: 4 * n, usage: BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST });
+      ctx.device.queue.writeBuffer(buffer, 0, Float32Array.from(values));
+      return { buffer, shape: [n], dtype: 'f32' };
+    };
+    const unpadded = { param: exact([1, 2, 3, 4, 5]), grad: exact([0.5, 0.5, 0.5, 0.5, 0.5]), a: exact([0, 0, 0, 0, 0]) };
+    const dispatch = ctx.dispatch.bind(ctx);
+    const kernels: string[] = [];
+    ctx.dispatch = (kernel, ...rest) => (kernels.push(kernel.name), dispatch(kernel, ...rest));
+    try {
+      sgdStepMulti(ctx, [pooled, unpadded].map((t) => ({ param: t.param, grad: t.grad, momentumBuffer: t.a, step: 1 })), hyper);
+    } finally {
+      ctx.dispatch = dispatch;
+    }
+    expect(kernels.sort()).toEqual(sgdMultiAvailable(ctx) ? ['optim/sgd', 'optim/sgd_multi'] : ['optim/sgd', 'optim/sgd']);
+    const expected = sgdReference([1, 2, 3, 4, 5], new Float64Array(n).fill(0.5), new Float64Array(n), hyper, 1);
+    for (const t of [pooled, unpadded]) {
+      expectClose(await toData(ctx, t.param), expected.param, atol, rtol, 'param');
+      expectClose(await toData(ctx, t.a), expected.momentumBuffer, atol, rtol, 'momentumBuffer');
+    }
+    for (const [name, a] of Object.entries(pooled)) {
+      const padded = await toData(ctx, { ...a, shape: [n + sentinel.length] });
+      expect(Array.from(padded.subarray(n)), `${name} padding`).toEqual(Array.from(sentinel));
+      free(ctx, a);
+    }
+    for (const a of Object.values(unpadded)) a.buffer.destroy();
   });
 
   itGpu('updates several tensors packed in one flat buffer with one dispatch each, and a sub-range alone', async () => {
