@@ -14,7 +14,8 @@
 // Bindings: gradOutput (B, Cout, H', W'), weight (Cout, Cin, kH, kW), gradInput (B, Cin, H, W).
 // Dispatch: x = H*W*ceil(B/32) (pixel, block of images), z = ceil(Cin / 16), both walked in
 // workgroups of 8; x may be spread over y (dispatch1d).
-// Prepended: subgroup_accumulate.wgsl (enable subgroups, LANES, ROWS, HI_ROWS, accumulate).
+// Prepended: subgroup_accumulate.wgsl (enable subgroups, LANES, ROWS, HI_ROWS, broadcastsHi,
+// accumulate).
 // NOTE: needs subgroups of exactly 8 invocations; no early return (uniform control flow for
 // subgroupBroadcast): images and channels past the end are clamped, never stored.
 
@@ -74,9 +75,8 @@ fn main(
         let gv = vec4(gradOutput[gc.x], gradOutput[gc.y], gradOutput[gc.z], gradOutput[gc.w]);
         let k = co * wCo + tap;
         let lo = weight[wLo + k];
-        // Only lanes below HI_ROWS have a `hi` weight anyone broadcasts (see forward_subgroup.wgsl).
         var hi = 0.0;
-        if (HI_ROWS == LANES || lane < HI_ROWS) { hi = weight[wHi + k]; }
+        if (broadcastsHi(lane)) { hi = weight[wHi + k]; }
         accumulate(&acc, lo, hi, gv);
       }
     }

@@ -15,7 +15,8 @@
 // Bindings: gradOutput (B, Cout, H', W'), weight (Cout, Cin, kH, kW), gradInput (B, Cin, H, W).
 // Dispatch: x over size = B*ceil(ceil(W/sW)/4) runs in workgroups of WG; y = H*sW (input row,
 // column phase); z = ceil(Cin / 16).
-// Prepended: subgroup_accumulate.wgsl (enable subgroups, LANES, ROWS, HI_ROWS, accumulate).
+// Prepended: subgroup_accumulate.wgsl (enable subgroups, LANES, ROWS, HI_ROWS, broadcastsHi,
+// accumulate).
 // NOTE: needs subgroups of exactly 8 consecutive invocations; no early return (uniform control
 // flow for subgroupBroadcast): channels and runs past the end are clamped, never stored.
 override WG: u32 = 64u;
@@ -80,9 +81,8 @@ fn main(
         let gv = select(vec4(0.0), vec4(gradOutput[gc.x], gradOutput[gc.y], gradOutput[gc.z], gradOutput[gc.w]), hit);
         let k = co * wCo + tap;
         let lo = weight[wLo + k];
-        // Only lanes below HI_ROWS have a `hi` weight anyone broadcasts (see forward_subgroup.wgsl).
         var hi = 0.0;
-        if (HI_ROWS == LANES || lane < HI_ROWS) { hi = weight[wHi + k]; }
+        if (broadcastsHi(lane)) { hi = weight[wHi + k]; }
         accumulate(&acc, lo, hi, gv);
       }
     }

@@ -18,7 +18,8 @@
 // RELU_BIAS), gradWeight (splits, Cout, columns) with columns = size (+ 1 with RELU_BIAS).
 // Dispatch: x/y spread by dispatch1d over the columns in workgroups of 4*WG columns;
 // z = ceil(Cout / 16) * splits, split-major. params.size = Cin*kH*kW.
-// Prepended: subgroup_accumulate.wgsl (enable subgroups, LANES, ROWS, HI_ROWS, accumulate).
+// Prepended: subgroup_accumulate.wgsl (enable subgroups, LANES, ROWS, HI_ROWS, broadcastsHi,
+// accumulate).
 // NOTE: needs subgroups of exactly 8 consecutive invocations; no early return (uniform control
 // flow for subgroupBroadcast): channels and taps past the end are clamped, never stored.
 override WG: u32 = 8u;
@@ -98,9 +99,8 @@ fn main(
         var lo = gradOutput[goRow + goLo + ow];
         // relu'(y) from the relu's output: y > 0 exactly where its input was > 0.
         if (RELU_BIAS) { lo = select(0.0, lo, y[goRow + goLo + ow] > 0.0); }
-        // Only lanes below HI_ROWS have a `hi` value anyone broadcasts (see forward_subgroup.wgsl).
         var hi = 0.0;
-        if (HI_ROWS == LANES || lane < HI_ROWS) {
+        if (broadcastsHi(lane)) {
           hi = gradOutput[goRow + goHi + ow];
           if (RELU_BIAS) { hi = select(0.0, hi, y[goRow + goHi + ow] > 0.0); }
         }

@@ -17,7 +17,8 @@
 // kW), bias (Cout; read only when HAS_BIAS), y (B, Cout, H', W').
 // Dispatch: blocks of 4 outputs, size = B*H'*ceil(W'/4), spread by dispatch1d in workgroups of
 // WG invocations; z = ceil(Cout / 16). The dispatcher checks WINDOW <= MAX_WINDOW.
-// Prepended: subgroup_accumulate.wgsl (enable subgroups, LANES, ROWS, HI_ROWS, accumulate).
+// Prepended: subgroup_accumulate.wgsl (enable subgroups, LANES, ROWS, HI_ROWS, broadcastsHi,
+// accumulate).
 // NOTE: needs subgroups of exactly 8 invocations made of consecutive local_invocation_index. No
 // early return: subgroupBroadcast must stay in uniform control flow, so blocks and channels past
 // the end are clamped for loading and skipped when storing.
@@ -45,13 +46,6 @@ struct Params {
 @group(0) @binding(3) var<storage, read> weight: array<f32>;
 @group(0) @binding(4) var<storage, read> bias: array<f32>;
 @group(0) @binding(5) var<storage, read_write> y: array<f32>;
-
-// Only lanes below HI_ROWS have a `hi` value anyone broadcasts (see forward_subgroup.wgsl).
-fn hiWeight(at: u32, lane: u32) -> f32 {
-  var w = 0.0;
-  if (HI_ROWS == LANES || lane < HI_ROWS) { w = weight[at]; }
-  return w;
-}
 
 @compute @workgroup_size(WG)
 fn main(
@@ -105,7 +99,9 @@ fn main(
       let k0 = ci * taps + kh * KW;
       for (var kw = 0u; kw < KW; kw++) {
         let xs = vec4(window[kw * DW], window[SW + kw * DW], window[2u * SW + kw * DW], window[3u * SW + kw * DW]);
-        accumulate(&acc, weight[wLo + k0 + kw], hiWeight(wHi + k0 + kw, lane), xs);
+        var hi = 0.0;
+        if (broadcastsHi(lane)) { hi = weight[wHi + k0 + kw]; }
+        accumulate(&acc, weight[wLo + k0 + kw], hi, xs);
       }
     }
   }

@@ -15,7 +15,8 @@
 // y (B, Cout, H', W').
 // Dispatch: x/y spread by dispatch1d over size = B*H'*W' columns in workgroups of 4*WG columns;
 // z = ceil(Cout / 16).
-// Prepended: subgroup_accumulate.wgsl (enable subgroups, LANES, ROWS, HI_ROWS, accumulate).
+// Prepended: subgroup_accumulate.wgsl (enable subgroups, LANES, ROWS, HI_ROWS, broadcastsHi,
+// accumulate).
 // NOTE: needs subgroups of exactly 8 invocations made of consecutive local_invocation_index (the
 // dispatcher checks). No early return: subgroupBroadcast must stay in uniform control flow, so
 // channels and columns past the end are clamped for loading and skipped when storing.
@@ -53,12 +54,10 @@ fn tapColumns(xImage: array<u32, 4>, ih0: array<i32, 4>, iw0: array<i32, 4>, kh:
   return t;
 }
 
-// Only lanes below HI_ROWS have a `hi` value anyone broadcasts: the others skip its load
-// (lavapipe loads lane by lane, so a masked-off lane costs a branch, not a load: 2-4% of
-// lab-cnn's conv forward, 10 channels, alternating).
+// weight[at] where this lane's `hi` value is broadcast, else 0 (no load).
 fn hiWeight(at: u32, lane: u32) -> f32 {
   var w = 0.0;
-  if (HI_ROWS == LANES || lane < HI_ROWS) { w = weight[at]; }
+  if (broadcastsHi(lane)) { w = weight[at]; }
   return w;
 }
 

@@ -31,7 +31,7 @@ export function withSgdUpdate(source: string): string {
 /**
  * The shader with `accumulate` (a 16-row block's broadcast multiply-adds over an 8-wide subgroup)
  * from shaders/conv2d/subgroup_accumulate.wgsl in front (it enables subgroups and declares LANES,
- * ROWS and HI_ROWS).
+ * ROWS, HI_ROWS and broadcastsHi).
  */
 export function withSubgroupAccumulate(source: string): string {
   return `${subgroupAccumulateSource}\n${source}`;

@@ -126,7 +126,7 @@ export function sgdStepMulti(ctx: GpuContext, tensors: readonly SgdTensor[], hyp
   const alone = sgdMultiAvailable(ctx) ? tensors.filter((t) => !vec4Padded(t, momentum)) : tensors;
   for (const t of alone) sgdStep(ctx, t, hyper, t.step);
   if (alone.length === tensors.length) return;
-  const grouped = alone.length === 0 ? tensors : tensors.filter((t) => !alone.includes(t));
+  const grouped = tensors.filter((t) => !alone.includes(t));
   // Each invocation takes a vec4: 64 per workgroup spread a model's few thousand vec4s over more
   // workgroups (lavapipe runs one per thread; lab-cnn's second dispatch: 31 of them, 0.07 ms where
   // 9 of 256 took 0.07-0.11).
